@@ -1,0 +1,349 @@
+//! Turns the TOML document into a `Config`, section by section, collecting every problem.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml_edit::ImDocument;
+
+use super::chat::{chat, secret, url};
+use super::diag::{ConfigErrors, Diagnostics};
+use super::section::{string_content_start, Section, Spanned};
+use super::*;
+use crate::domain::{ChatUser, HumanDuration, Network};
+use crate::matcher::Query;
+
+pub(super) fn build(
+    file: &Path,
+    src: &str,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigErrors> {
+    let mut d = Diagnostics::new(file, src);
+    let doc = match ImDocument::parse(src.to_string()) {
+        Ok(doc) => doc,
+        Err(e) => {
+            d.error(e.span(), format!("invalid TOML: {}", e.message().trim()));
+            return Err(d.into_errors());
+        }
+    };
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut root = Section::new(doc.as_table(), "top level".to_string(), None);
+    let store = store(&mut root, &mut d, &base);
+    let channels = channels(&mut root, &mut d);
+    let brands = brands(&mut root, &mut d, &channels);
+    let sources = sources(&mut root, &mut d, &base, needs, env);
+    let chat = chat(&mut root, &mut d, needs, env);
+    let server = server(&mut root, &mut d);
+    let team = team(&mut root, &mut d);
+    let nag = nag(&mut root, &mut d);
+    let nudge = nudge(&mut root, &mut d);
+    let digest = digest(&mut root, &mut d);
+    root.finish(&mut d);
+    let config = Config {
+        file: file.to_path_buf(),
+        store,
+        brands,
+        sources,
+        channels,
+        chat,
+        server,
+        team,
+        nag,
+        nudge,
+        digest,
+    };
+    d.into_result(config)
+}
+
+fn store(root: &mut Section, d: &mut Diagnostics, base: &Path) -> StoreConfig {
+    let mut path = PathBuf::from("data");
+    if let Some(mut s) = root.section(d, "store") {
+        if let Some(p) = s.string(d, "path") {
+            path = PathBuf::from(p.value);
+        }
+        s.finish(d);
+    }
+    StoreConfig { path: base.join(path) }
+}
+
+fn channels(root: &mut Section, d: &mut Diagnostics) -> BTreeMap<String, ChannelConfig> {
+    let mut out = BTreeMap::new();
+    for (name, mut s) in root.named_sections(d, "channels") {
+        let ch = ChannelConfig {
+            slack: s.string(d, "slack").map(|v| v.value),
+            discord: s.string(d, "discord").map(|v| v.value),
+        };
+        s.finish(d);
+        out.insert(name.value, ch);
+    }
+    out
+}
+
+fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, ChannelConfig>) -> Vec<BrandConfig> {
+    let sections = root.sections(d, "brands");
+    if sections.is_empty() && !root.has("brands") {
+        d.error(None, "no brands: add at least one `[[brands]]` table with a `name` and a `query`");
+    }
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for mut s in sections {
+        let name = s.required_string(d, "name");
+        if let Some(n) = &name {
+            let offset = n.span.as_ref().map(|r| r.start).unwrap_or(0);
+            if n.value.trim().is_empty() {
+                d.error(n.span.clone(), format!("{}: `name` must not be empty", s.what));
+            } else if let Some((_, first)) = seen.iter().find(|(k, _)| k.eq_ignore_ascii_case(&n.value)) {
+                let (line, _) = d.line_col(*first);
+                d.error(n.span.clone(), format!("duplicate brand name `{}` (first defined on line {line})", n.value));
+            } else {
+                seen.push((n.value.clone(), offset));
+            }
+        }
+        let label = name.as_ref().map(|n| format!("brand `{}`", n.value)).unwrap_or_else(|| s.what.clone());
+        let query = s.required_string(d, "query").and_then(|q| query(d, &label, q));
+        let own_accounts = s
+            .string_list(d, "own_accounts")
+            .into_iter()
+            .filter_map(|a| match a.value.parse() {
+                Ok(acc) => Some(acc),
+                Err(e) => {
+                    d.error(a.span, format!("{label}: `own_accounts`: {e}"));
+                    None
+                }
+            })
+            .collect();
+        let channel = s.string(d, "channel");
+        if let Some(c) = &channel {
+            if !channels.contains_key(&c.value) {
+                let known: Vec<_> = channels.keys().map(String::as_str).collect();
+                let hint = if known.is_empty() { "no `[channels.NAME]` tables are defined".to_string() } else { format!("defined: {}", known.join(", ")) };
+                d.error(c.span.clone(), format!("{label}: channel `{}` has no `[channels.{}]` table ({hint})", c.value, c.value));
+            }
+        }
+        let timezone = s.parsed::<TimeZone>(d, "timezone").map(|t| t.value.0).unwrap_or(chrono_tz::UTC);
+        s.finish(d);
+        if let (Some(name), Some((query_src, query))) = (name, query) {
+            out.push(BrandConfig {
+                name: name.value,
+                query_src,
+                query,
+                own_accounts,
+                channel: channel.map(|c| c.value),
+                timezone,
+            });
+        }
+    }
+    out
+}
+
+/// Parses a brand's query; an error points at the exact character in the file.
+fn query(d: &mut Diagnostics, label: &str, q: Spanned<String>) -> Option<(String, Query)> {
+    match Query::parse(&q.value) {
+        Ok(parsed) => Some((q.value, parsed)),
+        Err(e) => {
+            let at = q.span.as_ref().map(|span| {
+                let start = string_content_start(d.src(), span);
+                let in_query: usize = q.value.chars().take(e.column.saturating_sub(1)).map(char::len_utf8).sum();
+                (start + in_query).min(span.end)
+            });
+            let message = format!("{label}: query column {}: {}", e.column, e.message);
+            match at {
+                Some(offset) => d.error_at(offset, message),
+                None => d.error(None, message),
+            }
+            None
+        }
+    }
+}
+
+struct TimeZone(chrono_tz::Tz);
+
+impl std::str::FromStr for TimeZone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("unknown time zone `{s}` (expected an IANA name like `Europe/Berlin` or `UTC`)"))
+    }
+}
+
+fn sources(
+    root: &mut Section,
+    d: &mut Diagnostics,
+    base: &Path,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<SourceConfig> {
+    let mut out: Vec<SourceConfig> = Vec::new();
+    for mut s in root.sections(d, "sources") {
+        let kind = s.required_string(d, "kind").and_then(|k| match k.value.parse::<Network>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
+                d.error(k.span, format!("{}: unknown source kind `{}` (expected one of: {})", s.what, k.value, names.join(", ")));
+                None
+            }
+        });
+        let name = s.string(d, "name");
+        let default_every = if kind == Some(Network::Replay) { 1 } else { 60 };
+        let every = duration(&mut s, d, "every", default_every);
+        let mut src = SourceConfig {
+            name: String::new(),
+            kind: kind.unwrap_or(Network::Replay),
+            every,
+            base_url: None,
+            path: None,
+            url: None,
+            token: None,
+        };
+        match kind {
+            Some(Network::Replay) => src.path = s.required_string(d, "path").map(|p| base.join(p.value)),
+            Some(Network::Rss) => {
+                if !s.has("url") {
+                    d.error(s.span.clone(), format!("{}: missing required key `url` (the feed's address)", s.what));
+                }
+                src.url = url(&mut s, d, "url");
+            }
+            Some(_) => {
+                src.base_url = url(&mut s, d, "base_url");
+                src.token = secret(&mut s, d, "token_env", false, needs, env);
+            }
+            None => {}
+        }
+        let taken = |n: &str| out.iter().any(|o: &SourceConfig| o.name == n);
+        src.name = match name {
+            Some(n) if taken(&n.value) => {
+                d.error(n.span, format!("duplicate source name `{}`", n.value));
+                n.value
+            }
+            Some(n) => n.value,
+            None => {
+                let mut candidate = src.kind.to_string();
+                let mut i = 2;
+                while taken(&candidate) {
+                    candidate = format!("{}-{i}", src.kind);
+                    i += 1;
+                }
+                candidate
+            }
+        };
+        s.finish(d);
+        if kind.is_some() {
+            out.push(src);
+        }
+    }
+    out
+}
+
+fn server(root: &mut Section, d: &mut Diagnostics) -> ServerConfig {
+    let mut listen = None;
+    if let Some(mut s) = root.section(d, "server") {
+        if let Some(v) = s.string(d, "listen") {
+            match v.value.parse() {
+                Ok(addr) => listen = Some(addr),
+                Err(_) => d.error(v.span, format!("[server]: `listen` must be an address like `127.0.0.1:8080`, found `{}`", v.value)),
+            }
+        }
+        s.finish(d);
+    }
+    ServerConfig {
+        listen: listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+    }
+}
+
+fn team(root: &mut Section, d: &mut Diagnostics) -> TeamConfig {
+    let Some(mut s) = root.section(d, "team") else {
+        return TeamConfig::default();
+    };
+    let users = |key: &'static str, s: &mut Section, d: &mut Diagnostics| -> Vec<ChatUser> {
+        s.string_list(d, key)
+            .into_iter()
+            .filter_map(|u| match u.value.split_once(':') {
+                Some((p, id)) if ["slack", "discord", "console"].contains(&p) && !id.is_empty() => Some(ChatUser::new(p, id)),
+                _ => {
+                    d.error(u.span, format!("[team]: `{key}` entry `{}` must be `slack:USERID`, `discord:USERID` or `console:NAME`", u.value));
+                    None
+                }
+            })
+            .collect()
+    };
+    let repliers = users("repliers", &mut s, d);
+    let approvers = users("approvers", &mut s, d);
+    s.finish(d);
+    TeamConfig { repliers, approvers }
+}
+
+fn duration(s: &mut Section, d: &mut Diagnostics, key: &'static str, default: u64) -> HumanDuration {
+    s.parsed::<HumanDuration>(d, key)
+        .map(|v| v.value)
+        .unwrap_or(HumanDuration(std::time::Duration::from_secs(default)))
+}
+
+fn nag(root: &mut Section, d: &mut Diagnostics) -> NagConfig {
+    let mut sec = root.section(d, "nag");
+    let mut cfg = NagConfig {
+        first_after: HumanDuration(std::time::Duration::from_secs(30 * 60)),
+        repeat_every: HumanDuration(std::time::Duration::from_secs(2 * 3600)),
+        max: 3,
+        escalate_after: HumanDuration(std::time::Duration::from_secs(4 * 3600)),
+        business_hours: None,
+    };
+    if let Some(s) = sec.as_mut() {
+        cfg.first_after = duration(s, d, "first_after", 30 * 60);
+        cfg.repeat_every = duration(s, d, "repeat_every", 2 * 3600);
+        cfg.escalate_after = duration(s, d, "escalate_after", 4 * 3600);
+        if let Some(m) = s.integer(d, "max") {
+            match u32::try_from(m.value) {
+                Ok(v) => cfg.max = v,
+                Err(_) => d.error(m.span, "[nag]: `max` must be 0 or more"),
+            }
+        }
+        cfg.business_hours = s.parsed::<BusinessHours>(d, "business_hours").map(|v| v.value);
+    }
+    if let Some(s) = sec {
+        s.finish(d);
+    }
+    cfg
+}
+
+fn schedule(s: &mut Section, d: &mut Diagnostics, default: &str) -> CronSchedule {
+    s.parsed::<CronSchedule>(d, "schedule")
+        .map(|v| v.value)
+        .unwrap_or_else(|| default_schedule(default))
+}
+
+fn default_schedule(src: &str) -> CronSchedule {
+    src.parse().unwrap_or_else(|_| CronSchedule {
+        schedule: "0 0 17 * * *".parse().unwrap_or_else(|_| unreachable!("a fixed valid cron expression")),
+        src: src.to_string(),
+    })
+}
+
+pub(super) const NUDGE_SCHEDULE: &str = "0 0 17 * * Mon-Fri";
+pub(super) const DIGEST_SCHEDULE: &str = "0 0 9 * * Mon-Fri";
+
+fn nudge(root: &mut Section, d: &mut Diagnostics) -> NudgeConfig {
+    let Some(mut s) = root.section(d, "nudge") else {
+        return NudgeConfig { schedule: default_schedule(NUDGE_SCHEDULE), min_reply_share: 0.3 };
+    };
+    let schedule = schedule(&mut s, d, NUDGE_SCHEDULE);
+    let mut min_reply_share = 0.3;
+    if let Some(v) = s.float(d, "min_reply_share") {
+        if (0.0..=1.0).contains(&v.value) {
+            min_reply_share = v.value;
+        } else {
+            d.error(v.span, "[nudge]: `min_reply_share` must be between 0 and 1 (e.g. 0.3)");
+        }
+    }
+    s.finish(d);
+    NudgeConfig { schedule, min_reply_share }
+}
+
+fn digest(root: &mut Section, d: &mut Diagnostics) -> DigestConfig {
+    let Some(mut s) = root.section(d, "digest") else {
+        return DigestConfig { schedule: default_schedule(DIGEST_SCHEDULE) };
+    };
+    let schedule = schedule(&mut s, d, DIGEST_SCHEDULE);
+    s.finish(d);
+    DigestConfig { schedule }
+}

@@ -1,0 +1,141 @@
+//! The `[chat.*]` sections: which chat platforms talkback connects to and with which secrets.
+
+use secrecy::SecretString;
+
+use super::diag::Diagnostics;
+use super::section::Section;
+use super::Needs;
+
+#[derive(Debug, Clone, Default)]
+pub struct ChatConfig {
+    pub slack: Option<SlackConfig>,
+    pub discord: Option<DiscordConfig>,
+    pub console: ConsoleConfig,
+}
+
+impl ChatConfig {
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.slack {
+            parts.push(format!("slack ({})", if s.app_token.is_some() { "socket mode" } else { "http" }));
+        }
+        if let Some(d) = &self.discord {
+            parts.push(format!("discord ({})", if d.public_key.is_some() { "http interactions" } else { "gateway" }));
+        }
+        if parts.is_empty() {
+            parts.push(format!("console (as {})", self.console.user));
+        }
+        parts.join(", ")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SlackConfig {
+    pub api_url: String,
+    pub bot_token: Option<SecretString>,
+    pub app_token: Option<SecretString>,
+    pub signing_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    pub api_url: String,
+    pub token: Option<SecretString>,
+    pub application_id: Option<String>,
+    pub public_key: Option<String>,
+    pub guild_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// The chat user that console commands act as: `console:<user>`.
+    pub user: String,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { user: "operator".to_string() }
+    }
+}
+
+pub(super) fn chat(root: &mut Section, d: &mut Diagnostics, needs: Needs, env: &dyn Fn(&str) -> Option<String>) -> ChatConfig {
+    let Some(mut sec) = root.section(d, "chat") else {
+        return ChatConfig::default();
+    };
+    let slack = sec.section(d, "slack").map(|mut s| {
+        let cfg = SlackConfig {
+            api_url: url(&mut s, d, "api_url").unwrap_or_else(|| "https://slack.com/api".to_string()),
+            bot_token: secret(&mut s, d, "bot_token_env", true, needs, env),
+            app_token: secret(&mut s, d, "app_token_env", false, needs, env),
+            signing_secret: secret(&mut s, d, "signing_secret_env", false, needs, env),
+        };
+        if !s.has("app_token_env") && !s.has("signing_secret_env") {
+            d.error(
+                s.span.clone(),
+                "[chat.slack]: set `app_token_env` (Socket Mode) or `signing_secret_env` (HTTP mode)",
+            );
+        }
+        s.finish(d);
+        cfg
+    });
+    let discord = sec.section(d, "discord").map(|mut s| {
+        let cfg = DiscordConfig {
+            api_url: url(&mut s, d, "api_url").unwrap_or_else(|| "https://discord.com".to_string()),
+            token: secret(&mut s, d, "token_env", true, needs, env),
+            application_id: s.string(d, "application_id").map(|v| v.value),
+            public_key: s.string(d, "public_key").map(|v| v.value),
+            guild_id: s.string(d, "guild_id").map(|v| v.value),
+        };
+        s.finish(d);
+        cfg
+    });
+    let console = sec
+        .section(d, "console")
+        .map(|mut s| {
+            let user = s.string(d, "user").map(|v| v.value).unwrap_or_else(|| "operator".to_string());
+            s.finish(d);
+            ConsoleConfig { user }
+        })
+        .unwrap_or_default();
+    sec.finish(d);
+    ChatConfig { slack, discord, console }
+}
+
+/// An `http://` or `https://` URL, without a trailing slash.
+pub(super) fn url(s: &mut Section, d: &mut Diagnostics, key: &'static str) -> Option<String> {
+    let v = s.string(d, key)?;
+    let ok = v.value.starts_with("http://") || v.value.starts_with("https://");
+    if !ok || v.value.contains(char::is_whitespace) {
+        d.error(v.span, format!("{}: `{key}` must be an http:// or https:// URL, found `{}`", s.what, v.value));
+        return None;
+    }
+    Some(v.value.trim_end_matches('/').to_string())
+}
+
+/// A secret named by an `*_env` key: the environment variable must be set when the command
+/// needs it. Secrets themselves never live in the file.
+pub(super) fn secret(
+    s: &mut Section,
+    d: &mut Diagnostics,
+    key: &'static str,
+    required: bool,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<SecretString> {
+    let Some(name) = s.string(d, key) else {
+        if required && !s.has(key) {
+            d.error(s.span.clone(), format!("{}: missing required key `{key}` (the environment variable that holds it)", s.what));
+        }
+        return None;
+    };
+    if needs == Needs::BrandsOnly {
+        return None;
+    }
+    match env(&name.value).filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(SecretString::from(v)),
+        None => {
+            d.error(name.span, format!("{}: environment variable `{}` (named by `{key}`) is not set", s.what, name.value));
+            None
+        }
+    }
+}

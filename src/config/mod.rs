@@ -1,0 +1,178 @@
+//! The configuration: typed, validated once, up front. Loading reports every problem at once as
+//! `file:line:col: message`. Nothing here opens sockets or the store; components are built
+//! from these structs elsewhere.
+
+mod build;
+mod chat;
+pub mod diag;
+mod section;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::domain::{ChatUser, HumanDuration, Network, OwnAccount};
+use crate::matcher::Query;
+
+pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, SlackConfig};
+pub use diag::{ConfigErrors, Problem};
+pub use values::{BusinessHours, CronSchedule};
+
+/// The file name inside a config directory.
+pub const FILE_NAME: &str = "talkback.toml";
+
+/// How much of the config a command needs. `match` and `triage` need only the brands, so a
+/// missing secret does not stop them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Everything,
+    BrandsOnly,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the config was read from.
+    pub file: PathBuf,
+    pub store: StoreConfig,
+    pub brands: Vec<BrandConfig>,
+    pub sources: Vec<SourceConfig>,
+    pub channels: BTreeMap<String, ChannelConfig>,
+    pub chat: ChatConfig,
+    pub server: ServerConfig,
+    pub team: TeamConfig,
+    pub nag: NagConfig,
+    pub nudge: NudgeConfig,
+    pub digest: DigestConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Absolute, or relative to the working directory (already resolved against the config's folder).
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct BrandConfig {
+    pub name: String,
+    pub query_src: String,
+    pub query: Query,
+    pub own_accounts: Vec<OwnAccount>,
+    pub channel: Option<String>,
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// A name unique among sources (`name`, else the kind, numbered when repeated); the key of its cursor.
+    pub name: String,
+    pub kind: Network,
+    pub every: HumanDuration,
+    pub base_url: Option<String>,
+    /// For `replay`: the JSONL file of posts.
+    pub path: Option<PathBuf>,
+    /// For `rss`: the feed's URL.
+    pub url: Option<String>,
+    pub token: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChannelConfig {
+    pub slack: Option<String>,
+    pub discord: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamConfig {
+    pub repliers: Vec<ChatUser>,
+    pub approvers: Vec<ChatUser>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NagConfig {
+    pub first_after: HumanDuration,
+    pub repeat_every: HumanDuration,
+    pub max: u32,
+    pub escalate_after: HumanDuration,
+    pub business_hours: Option<BusinessHours>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NudgeConfig {
+    pub schedule: CronSchedule,
+    pub min_reply_share: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DigestConfig {
+    pub schedule: CronSchedule,
+}
+
+impl Config {
+    /// Reads `dir/talkback.toml` (or `dir` itself when it is a file).
+    pub fn load(dir: &Path, needs: Needs) -> Result<Config, ConfigErrors> {
+        let file = if dir.is_dir() { dir.join(FILE_NAME) } else { dir.to_path_buf() };
+        let src = std::fs::read_to_string(&file).map_err(|e| {
+            ConfigErrors(vec![Problem {
+                file: file.clone(),
+                line: 1,
+                col: 1,
+                message: format!("cannot read the config: {e}"),
+            }])
+        })?;
+        Config::from_str(&file, &src, needs, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses config text; `env` looks up the environment variables named by `*_env` keys.
+    pub fn from_str(
+        file: &Path,
+        src: &str,
+        needs: Needs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigErrors> {
+        build::build(file, src, needs, env)
+    }
+
+    /// The folder relative paths in the config are resolved against.
+    pub fn base_dir(&self) -> PathBuf {
+        self.file.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+
+    pub fn brand(&self, name: &str) -> Option<&BrandConfig> {
+        self.brands.iter().find(|b| b.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A few lines for `talkback check`.
+    pub fn summary(&self) -> String {
+        let mut out = format!("{}: ok\n", self.file.display());
+        out.push_str(&format!("  brands ({}):\n", self.brands.len()));
+        for b in &self.brands {
+            out.push_str(&format!("    {:<16} {}\n", b.name, b.query_src));
+        }
+        out.push_str(&format!("  sources ({}):", self.sources.len()));
+        if self.sources.is_empty() {
+            out.push_str(" none");
+        }
+        out.push('\n');
+        for s in &self.sources {
+            let target = s
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .or_else(|| s.url.clone())
+                .or_else(|| s.base_url.clone())
+                .unwrap_or_default();
+            out.push_str(&format!("    {:<16} {:<10} every {:<6} {target}\n", s.name, s.kind, s.every));
+        }
+        out.push_str(&format!("  chat: {}\n", self.chat.describe()));
+        out.push_str(&format!("  store: {}\n", self.store.path.display()));
+        out
+    }
+}

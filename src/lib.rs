@@ -1,0 +1,4 @@
+pub mod domain;
+pub mod config;
+pub mod matcher;
+pub mod store;
