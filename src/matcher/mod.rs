@@ -1,22 +1,124 @@
-//! TEMPORARY stub while the real matcher is written elsewhere.
+//! Brand queries (design §4): parse each brand's query once, then tell which brands a post mentions.
+//! Pure and synchronous: must not touch config files, the store, sources, chat or the network.
+//!
+//! `Query::parse` checks a query string; `Matcher::matching_brands` applies every brand's query
+//! to a post, folding the post's title and text once, and skips brands whose own account wrote it.
+
+mod eval;
+mod lex;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::str::FromStr;
+
 use crate::domain::{OwnAccount, Post};
-#[derive(Debug, Clone)]
-pub struct QueryError { pub column: usize, pub message: String }
-#[derive(Debug, Clone)]
-pub struct Query(String);
-impl Query {
-    pub fn parse(src: &str) -> Result<Query, QueryError> {
-        if src.matches('(').count() != src.matches(')').count() { return Err(QueryError{column: 1, message: "unbalanced".into()}); }
-        Ok(Query(src.to_lowercase()))
-    }
-    pub fn matches(&self, post: &Post) -> bool { post.text.to_lowercase().contains(&self.0) }
+use eval::{Haystack, Node};
+
+/// Why a query string is not a valid query: the 1-based column (in chars) and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub column: usize,
+    pub message: String,
 }
-pub struct BrandRule { pub name: String, pub query: Query, pub own_accounts: Vec<OwnAccount> }
-pub struct Matcher { brands: Vec<BrandRule> }
-impl Matcher {
-    pub fn new(brands: Vec<BrandRule>) -> Matcher { Matcher { brands } }
-    pub fn matching_brands(&self, post: &Post) -> Vec<usize> {
-        self.brands.iter().enumerate().filter(|(_, b)| !b.own_accounts.iter().any(|a| a.wrote(post)) && b.query.matches(post)).map(|(i, _)| i).collect()
+
+impl QueryError {
+    pub(crate) fn new(column: usize, message: impl Into<String>) -> QueryError {
+        QueryError {
+            column,
+            message: message.into(),
+        }
     }
-    pub fn brands(&self) -> &[BrandRule] { &self.brands }
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.column, self.message)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// A parsed, checked brand query.
+#[derive(Debug, Clone)]
+pub struct Query {
+    source: String,
+    root: Node,
+}
+
+impl Query {
+    /// Parses `src`; rejects malformed queries and queries that can match without a positive term.
+    pub fn parse(src: &str) -> Result<Query, QueryError> {
+        Ok(Query {
+            source: src.to_string(),
+            root: parse::parse(src)?,
+        })
+    }
+
+    /// The query as it was written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// True when the post matches the query (title or text). Knows nothing of own accounts.
+    pub fn matches(&self, post: &Post) -> bool {
+        self.root.eval(post, &Haystack::new(post))
+    }
+}
+
+impl FromStr for Query {
+    type Err = QueryError;
+    fn from_str(s: &str) -> Result<Query, QueryError> {
+        Query::parse(s)
+    }
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+/// A brand as the matcher sees it.
+#[derive(Debug, Clone)]
+pub struct BrandRule {
+    pub name: String,
+    pub query: Query,
+    pub own_accounts: Vec<OwnAccount>,
+}
+
+impl BrandRule {
+    /// True when one of the brand's own accounts wrote `post`.
+    pub fn is_own_post(&self, post: &Post) -> bool {
+        self.own_accounts.iter().any(|a| a.wrote(post))
+    }
+}
+
+/// Every brand's rule, in config order.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    brands: Vec<BrandRule>,
+}
+
+impl Matcher {
+    pub fn new(brands: Vec<BrandRule>) -> Matcher {
+        Matcher { brands }
+    }
+
+    /// Indices (config order) of the brands this post mentions; skips brands whose own account
+    /// wrote it.
+    pub fn matching_brands(&self, post: &Post) -> Vec<usize> {
+        let hay = Haystack::new(post);
+        self.brands
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_own_post(post) && b.query.root.eval(post, &hay))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    pub fn brands(&self) -> &[BrandRule] {
+        &self.brands
+    }
 }
