@@ -1,6 +1,21 @@
-pub mod domain;
-pub mod config;
-pub mod matcher;
-pub mod store;
+//! talkback: listens for a brand on social networks, brings each mention into chat with a
+//! suggested reply, nags until someone answers, and publishes the team's replies.
+//!
+//! The crate follows the loop of the design (§1):
+//! `sources` → `pipeline` (`matcher`, `triage`) → `store` → `chat` (alerts, commands) →
+//! `publish` (outbox, publishers). `config` builds everything up front; `app` wires it;
+//! `cli` and `demo` are the entry points.
+
+pub mod app;
+pub mod chat;
+pub mod cli;
 pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod matcher;
+pub mod pipeline;
+pub mod publish;
+pub mod sources;
+pub mod store;
 pub mod triage;

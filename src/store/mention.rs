@@ -70,6 +70,9 @@ pub struct Mention {
     pub brand: String,
     pub post: Post,
     pub state: MentionState,
+    /// Read by the replay source: replies go to the replay publisher whatever `post.network` says.
+    #[serde(default)]
+    pub replayed: bool,
     pub received_at: DateTime<Utc>,
     /// When the customer last spoke and started waiting: the nag clock starts here.
     pub waiting_since: DateTime<Utc>,
@@ -111,13 +114,15 @@ pub enum LifecycleError {
 
 impl Mention {
     pub fn new(id: MentionId, brand: &str, post: Post, triage: Option<TriageResult>, now: DateTime<Utc>) -> Mention {
+        let waiting_since = written_at(&post, now);
         Mention {
             id,
             brand: brand.to_string(),
             post,
             state: MentionState::New,
+            replayed: false,
             received_at: now,
-            waiting_since: now,
+            waiting_since,
             dismissed_reason: None,
             claimed_by: None,
             snoozed_until: None,
@@ -226,15 +231,21 @@ impl Mention {
     /// mention stays dismissed (it was closed on purpose, often as spam) but keeps the post.
     pub fn customer_followed_up(&mut self, post: Post, now: DateTime<Utc>) {
         let who = post.author_label();
+        let written = written_at(&post, now);
         self.conversation.push(post);
         if self.state == MentionState::Answered {
             self.state = MentionState::Open;
         }
         if self.state != MentionState::Dismissed {
-            self.waiting_since = now;
+            self.waiting_since = written;
             self.nags = 0;
             self.last_nag_at = None;
         }
         self.note(None, format!("{who} answered back"), now);
     }
+}
+
+/// When the author wrote the post: its own time, never later than when talkback saw it.
+fn written_at(post: &Post, seen: DateTime<Utc>) -> DateTime<Utc> {
+    post.created_at.map(|t| t.min(seen)).unwrap_or(seen)
 }

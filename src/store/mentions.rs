@@ -44,6 +44,7 @@ impl Store {
         brand: &str,
         post: &Post,
         triage: Option<TriageResult>,
+        replayed: bool,
         now: DateTime<Utc>,
     ) -> Result<Ingested, StoreError> {
         let _guard = self.lock();
@@ -52,7 +53,8 @@ impl Store {
             return Ok(Ingested::Duplicate(MentionId(be_u64(&existing))));
         }
         let id = MentionId(self.next_seq(NEXT_MENTION_ID)?);
-        let mention = Mention::new(id, brand, post.clone(), triage, now);
+        let mut mention = Mention::new(id, brand, post.clone(), triage, now);
+        mention.replayed = replayed;
         self.put(&mention)?;
         self.inner.by_post.insert(key, &id.0.to_be_bytes())?;
         self.add_to_thread(post.network, &post.id, id)?;
@@ -177,7 +179,7 @@ impl Store {
             .map(|e| e.map_err(StoreError::from).and_then(|(_, v)| decode("mention", &v)))
     }
 
-    /// Mentions still waiting for an answer (new or open), oldest first, optionally of one brand.
+    /// Mentions still waiting for an answer (new or open), oldest post first, optionally of one brand.
     pub fn open_mentions(&self, brand: Option<&str>) -> Result<Vec<Mention>, StoreError> {
         let mut out = Vec::new();
         for m in self.all_mentions() {
@@ -186,7 +188,7 @@ impl Store {
                 out.push(m);
             }
         }
-        out.sort_by_key(|m| (m.waiting_since, m.id));
+        out.sort_by_key(|m| (m.post.created_at.unwrap_or(m.received_at).min(m.received_at), m.id));
         Ok(out)
     }
 }

@@ -38,18 +38,18 @@ fn new_id(i: Ingested) -> MentionId {
 #[test]
 fn ids_are_short_unique_and_increasing_and_posts_dedupe_per_brand() {
     let (_d, s) = store();
-    let a = new_id(s.insert_mention("Acme", &post("1", None), None, t(0)).unwrap());
-    let b = new_id(s.insert_mention("Acme", &post("2", None), None, t(1)).unwrap());
-    let c = new_id(s.insert_mention("Globex", &post("1", None), None, t(2)).unwrap());
+    let a = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
+    let b = new_id(s.insert_mention("Acme", &post("2", None), None, false, t(1)).unwrap());
+    let c = new_id(s.insert_mention("Globex", &post("1", None), None, false, t(2)).unwrap());
     assert_eq!((a, b, c), (MentionId(1), MentionId(2), MentionId(3)));
-    assert!(matches!(s.insert_mention("acme", &post("1", None), None, t(3)).unwrap(), Ingested::Duplicate(MentionId(1))));
+    assert!(matches!(s.insert_mention("acme", &post("1", None), None, false, t(3)).unwrap(), Ingested::Duplicate(MentionId(1))));
     assert_eq!(s.pending_alerts().unwrap().len(), 3);
 }
 
 #[test]
 fn lifecycle_new_open_claim_snooze_dismiss() {
     let (_d, s) = store();
-    let id = new_id(s.insert_mention("Acme", &post("1", None), None, t(0)).unwrap());
+    let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
     let msg = MessageRef { platform: "console".into(), channel: "c".into(), id: "1".into() };
     let m = s.mark_alerted(id, msg).unwrap();
     assert_eq!(m.state, MentionState::Open);
@@ -72,7 +72,7 @@ fn lifecycle_new_open_claim_snooze_dismiss() {
 #[test]
 fn follow_ups_join_the_conversation_once_and_reopen_answered_mentions() {
     let (_d, s) = store();
-    let id = new_id(s.insert_mention("Acme", &post("1", None), None, t(0)).unwrap());
+    let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
     let reply = SentReply { post_id: "r1".into(), url: None, text: "hi".into(), by: None, at: t(5) };
     let m = s.record_reply(id, reply).unwrap();
     assert_eq!(m.state, MentionState::Answered);
@@ -116,8 +116,8 @@ async fn outbox_intents_are_unique_by_key() {
 #[tokio::test]
 async fn export_import_round_trips_everything() {
     let (_d, s) = store();
-    let id = new_id(s.insert_mention("Acme", &post("1", None), None, t(0)).unwrap());
-    new_id(s.insert_mention("Acme", &post("2", None), None, t(1)).unwrap());
+    let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
+    new_id(s.insert_mention("Acme", &post("2", None), None, false, t(1)).unwrap());
     s.record_reply(id, SentReply { post_id: "r1".into(), url: None, text: "hi".into(), by: None, at: t(5) }).unwrap();
     s.set_cursor("replay", "42").await.unwrap();
     s.audit(t(5), Some(&ChatUser::new("console", "op")), "reply", Some(id), Some("hi".into()), "ok").unwrap();
@@ -140,10 +140,10 @@ async fn export_import_round_trips_everything() {
     copy.export(&mut second).unwrap();
     assert_eq!(String::from_utf8(first.clone()).unwrap(), String::from_utf8(second).unwrap());
     // Indexes were rebuilt: dedupe, threads, pending queue and id allocation all still work.
-    assert!(matches!(copy.insert_mention("Acme", &post("1", None), None, t(9)).unwrap(), Ingested::Duplicate(_)));
+    assert!(matches!(copy.insert_mention("Acme", &post("1", None), None, false, t(9)).unwrap(), Ingested::Duplicate(_)));
     assert_eq!(copy.join_conversations(&post("9", Some("r1")), t(9)).unwrap().len(), 1);
     assert_eq!(copy.pending_alerts().unwrap().len(), 2);
-    assert_eq!(new_id(copy.insert_mention("Acme", &post("3", None), None, t(9)).unwrap()), MentionId(3));
+    assert_eq!(new_id(copy.insert_mention("Acme", &post("3", None), None, false, t(9)).unwrap()), MentionId(3));
     // Importing into a store that holds data is refused.
     assert!(matches!(copy.import(&mut first.as_slice()).await, Err(StoreError::NotEmpty(_))));
 }

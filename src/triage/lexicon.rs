@@ -63,6 +63,9 @@ impl Lexicon {
         if has_any(text, &["bug", "crash", "error", "stack trace", "500", "broken", "doesn't work", "does not work", "fails to", "returns"]) {
             return Intent::BugReport;
         }
+        if sentiment == Sentiment::Positive && !text.contains('?') {
+            return Intent::Praise;
+        }
         if has_any(text, &["pricing", "how much", "buy", "purchase", "sign up", "trial", "quote", "upgrade to", "looking for a"]) && sentiment != Sentiment::Negative {
             return Intent::PurchaseIntent;
         }

@@ -1,0 +1,102 @@
+//! The dispatcher: posts the alerts of new mentions and writes pipeline notices into alert
+//! threads. When chat is down the mentions simply stay `new` and go out when it is back.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{announce, ChannelRef, ChatAdapter, ChatError};
+use crate::config::Config;
+use crate::pipeline::Notice;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Dispatcher {
+    store: Store,
+    chat: Arc<dyn ChatAdapter>,
+    /// Brand name (lowercase) → where its alerts go on this platform.
+    channels: HashMap<String, ChannelRef>,
+    fallback: ChannelRef,
+}
+
+impl Dispatcher {
+    /// `pick` chooses the platform's field of a `[channels.NAME]` table.
+    pub fn new(config: &Config, store: Store, chat: Arc<dyn ChatAdapter>, pick: fn(&crate::config::ChannelConfig) -> Option<&String>) -> Dispatcher {
+        let channels = config
+            .brands
+            .iter()
+            .map(|b| {
+                let target = b
+                    .channel
+                    .as_ref()
+                    .and_then(|c| config.channels.get(c).and_then(pick).cloned().or_else(|| Some(c.clone())))
+                    .unwrap_or_else(|| "alerts".to_string());
+                (b.name.to_lowercase(), ChannelRef(target))
+            })
+            .collect();
+        Dispatcher { store, chat, channels, fallback: ChannelRef("alerts".to_string()) }
+    }
+
+    /// Posts every pending alert, oldest first. Stops at the first chat failure (the rest stay
+    /// pending); returns how many went out.
+    pub async fn post_pending(&self) -> Result<usize, DispatchError> {
+        let mut posted = 0;
+        for m in self.store.pending_alerts()? {
+            let to = self.channels.get(&m.brand.to_lowercase()).unwrap_or(&self.fallback);
+            let msg = self.chat.post_alert(to, &m).await?;
+            self.store.mark_alerted(m.id, msg)?;
+            posted += 1;
+        }
+        Ok(posted)
+    }
+
+    pub async fn apply(&self, notice: &Notice) -> Result<(), DispatchError> {
+        match notice {
+            Notice::NewMentions => {
+                self.post_pending().await?;
+            }
+            Notice::Changed { mention, note } => {
+                // Re-read: the alert may have been posted since the notice was made.
+                let current = self.store.mention(mention.id)?;
+                announce(self.chat.as_ref(), &current, note).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until the notice channel closes (the pipeline is gone), retrying pending alerts
+    /// every `retry` while chat is failing.
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Notice>, retry: Duration) {
+        if let Err(e) = self.post_pending().await {
+            tracing::warn!(error = %e, "alerts are waiting for chat");
+        }
+        loop {
+            let notice = tokio::select! {
+                n = rx.recv() => match n {
+                    Some(n) => Some(n),
+                    None => break,
+                },
+                _ = tokio::time::sleep(retry) => None,
+            };
+            let result = match &notice {
+                Some(n) => self.apply(n).await,
+                None => self.post_pending().await.map(|_| ()),
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "chat is failing; alerts stay pending and are retried");
+            }
+        }
+        if let Err(e) = self.post_pending().await {
+            tracing::warn!(error = %e, "some alerts were left pending at shutdown; they go out on the next start");
+        }
+    }
+}

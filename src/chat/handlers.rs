@@ -1,0 +1,159 @@
+//! The `/talkback` command handlers, one set for every platform. A handler answers the person
+//! who typed the command and says every state change in the alert's thread.
+
+use std::sync::Arc;
+
+use crate::chat::command::{help_text, Command, ReplyText};
+use crate::chat::{announce, render, ChatAdapter};
+use crate::clock::SharedClock;
+use crate::domain::{ChatUser, MentionId};
+use crate::publish::{Outbox, OutboxError, SendOutcome};
+use crate::store::{LifecycleError, Mention, Store, StoreError};
+
+pub struct Commands {
+    store: Store,
+    outbox: Arc<Outbox>,
+    clock: SharedClock,
+    chat: Arc<dyn ChatAdapter>,
+    repliers: Vec<ChatUser>,
+    brands: Vec<String>,
+}
+
+impl Commands {
+    pub fn new(
+        store: Store,
+        outbox: Arc<Outbox>,
+        clock: SharedClock,
+        chat: Arc<dyn ChatAdapter>,
+        repliers: Vec<ChatUser>,
+        brands: Vec<String>,
+    ) -> Commands {
+        Commands { store, outbox, clock, chat, repliers, brands }
+    }
+
+    /// Parses and runs one command; the answer is for `user` only.
+    pub async fn run(&self, user: &ChatUser, input: &str) -> String {
+        match Command::parse(input) {
+            Ok(cmd) => self.handle(user, cmd).await,
+            Err(usage) => usage.to_string(),
+        }
+    }
+
+    pub async fn handle(&self, user: &ChatUser, cmd: Command) -> String {
+        let result = match cmd {
+            Command::Help => Ok(help_text()),
+            Command::List { brand } => self.list(brand.as_deref()),
+            Command::Show { id } => self.store.mention(id).map(|m| render::details(&m, self.clock.now())),
+            Command::Reply { id, text } => return self.reply(user, id, text).await,
+            Command::Claim { id } => self.change(user, id, "claim", None, |m, u, now| m.claim(u, now)).await,
+            Command::Unclaim { id } => self.change(user, id, "unclaim", None, |m, u, now| m.unclaim(u, now)).await,
+            Command::Dismiss { id, reason } => {
+                let r = reason.clone();
+                self.change(user, id, "dismiss", reason, move |m, u, now| m.dismiss(u, r, now)).await
+            }
+            Command::Snooze { id, duration } => {
+                let until = self.clock.now() + duration.as_chrono();
+                let detail = Some(duration.to_string());
+                self.change(user, id, "snooze", detail, move |m, u, now| m.snooze(u, until, now)).await
+            }
+        };
+        result.unwrap_or_else(|e| refusal(&e))
+    }
+
+    fn list(&self, brand: Option<&str>) -> Result<String, StoreError> {
+        if let Some(b) = brand {
+            if !self.brands.iter().any(|n| n.eq_ignore_ascii_case(b)) {
+                return Ok(format!("No brand named `{b}`. Brands: {}", self.brands.join(", ")));
+            }
+        }
+        let open = self.store.open_mentions(brand)?;
+        if open.is_empty() {
+            return Ok("No open mentions. Everyone has been answered.".to_string());
+        }
+        let now = self.clock.now();
+        let mut out = format!("{} open mention{}, oldest first:", open.len(), if open.len() == 1 { "" } else { "s" });
+        for m in &open {
+            out.push('\n');
+            out.push_str(&render::list_line(m, now));
+        }
+        Ok(out)
+    }
+
+    /// Applies one lifecycle transition, audits it and says it in the alert's thread.
+    async fn change(
+        &self,
+        user: &ChatUser,
+        id: MentionId,
+        action: &str,
+        detail: Option<String>,
+        f: impl FnOnce(&mut Mention, &ChatUser, chrono::DateTime<chrono::Utc>) -> Result<(), LifecycleError>,
+    ) -> Result<String, StoreError> {
+        let now = self.clock.now();
+        match self.store.update(id, |m| f(m, user, now)) {
+            Ok(((), m)) => {
+                self.store.audit(now, Some(user), action, Some(id), detail, "ok")?;
+                let note = m.history.last().map(|h| format!("{} by {user}", h.what)).unwrap_or_default();
+                announce(self.chat.as_ref(), &m, &note).await;
+                Ok(format!("{id} {}.", m.history.last().map(|h| h.what.as_str()).unwrap_or(action)))
+            }
+            Err(StoreError::Lifecycle(e)) => {
+                self.store.audit(now, Some(user), action, Some(id), detail, &format!("refused: {e}"))?;
+                Ok(e.to_string())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
+        let now = self.clock.now();
+        if !self.repliers.contains(user) {
+            let _ = self.store.audit(now, Some(user), "reply", Some(id), None, "refused: not in team.repliers");
+            return format!(
+                "Only the chat users listed in `team.repliers` may publish replies, and {user} is not one of them. \
+                 Ask an admin to add \"{user}\" to `team.repliers`; you can still claim, dismiss and snooze."
+            );
+        }
+        let mention = match self.store.mention(id) {
+            Ok(m) => m,
+            Err(e) => return refusal(&e),
+        };
+        let text = match text {
+            ReplyText::Text(t) => t,
+            ReplyText::Suggestion(n) => {
+                let suggestions = mention.triage.as_ref().map(|t| t.suggestions.as_slice()).unwrap_or(&[]);
+                match suggestions.get(n - 1) {
+                    Some(s) => s.clone(),
+                    None => return format!("{id} has {} suggested repl{}; pick #1–#{}.", suggestions.len(), if suggestions.len() == 1 { "y" } else { "ies" }, suggestions.len().max(1)),
+                }
+            }
+        };
+        match self.outbox.send(&mention, &text, user).await {
+            Ok(SendOutcome::Sent { mention, published }) => {
+                let link = published.url.clone().unwrap_or(published.post_id.clone());
+                announce(self.chat.as_ref(), &mention, &format!("replied by {user} ({link}): {text}")).await;
+                format!("Replied to {id} on {}: {text}", mention.post.network.display_name())
+            }
+            Ok(SendOutcome::AlreadySent { published }) => {
+                format!("That reply was already sent to {id} ({}); nothing was sent again.", published.url.unwrap_or(published.post_id))
+            }
+            Err(OutboxError::Store(e)) => refusal(&e),
+            Err(e) => {
+                if matches!(e, OutboxError::Publish(_)) {
+                    announce(self.chat.as_ref(), &mention, &format!("reply by {user} failed: {e}")).await;
+                }
+                format!("Not sent: {e}")
+            }
+        }
+    }
+}
+
+fn refusal(e: &StoreError) -> String {
+    match e {
+        StoreError::NoSuchMention(id) => format!("There is no mention {id}. `/talkback list` shows the open ones."),
+        StoreError::Lifecycle(l) => l.to_string(),
+        other => {
+            tracing::error!(error = %other, "a command failed");
+            format!("Something went wrong in talkback's store: {other}")
+        }
+    }
+}

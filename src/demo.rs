@@ -1,0 +1,87 @@
+//! `talkback demo`: the whole loop offline. The bundled config and posts are built into the
+//! binary so the demo runs from anywhere; the data directory holds the store, the replay file
+//! and `replies.jsonl`, so running it again with the same directory repeats nothing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::app::App;
+use crate::chat::console::{self, Output};
+use crate::clock::SharedClock;
+use crate::config::{Config, Needs};
+use crate::sources::ReplaySource;
+
+pub const CONFIG: &str = include_str!("../bot-config/demo/talkback.toml");
+pub const POSTS: &str = include_str!("../bot-config/demo/posts.jsonl");
+
+/// Runs the demo with commands from `input`; alerts and answers go to `out`.
+pub async fn run(
+    data: &Path,
+    input: impl tokio::io::AsyncBufRead + Unpin,
+    out: Output,
+    clock: SharedClock,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+    let posts = data.join("demo-posts.jsonl");
+    if std::fs::read_to_string(&posts).ok().as_deref() != Some(POSTS) {
+        std::fs::write(&posts, POSTS).with_context(|| format!("cannot write {}", posts.display()))?;
+    }
+    let config_file = data.join("talkback.toml");
+    let mut config = Config::from_str(&config_file, CONFIG, Needs::Everything, &|_| None)
+        .map_err(|e| anyhow::anyhow!("the bundled demo config is broken:\n{e}"))?;
+    config.store.path = data.to_path_buf();
+    let app = App::build(config, data, clock, out.clone())?;
+    say(&out, &format!("talkback demo · data in {}", data.display()));
+
+    let resumed = app.outbox.resume_pending().await?;
+    if resumed > 0 {
+        say(&out, &format!("(finished {resumed} repl{} left pending by the last run)", if resumed == 1 { "y" } else { "ies" }));
+    }
+    let pipeline = Arc::new(app.pipeline());
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let cx = crate::sources::SourceContext { store: app.store.clone(), pipeline, shutdown };
+    let source = ReplaySource::new("demo", posts.clone(), std::time::Duration::from_secs(1));
+    let batch = source.poll_once(&cx).await?;
+    let posted = app.dispatcher().post_pending().await?;
+    say(
+        &out,
+        &format!(
+            "\n{} new post{} read, {} alert{} posted. Type /talkback commands (try /talkback help).",
+            batch.posts.len(),
+            plural(batch.posts.len()),
+            posted,
+            plural(posted)
+        ),
+    );
+    let commands = app.commands();
+    console::read_commands(input, &commands, &app.console_user(), &out).await?;
+    app.store.flush().await?;
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn say(out: &Output, text: &str) {
+    let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = writeln!(o, "{text}");
+}
+
+/// The data directory: the one given, or a fresh temporary one kept for the run.
+pub fn data_dir(given: Option<PathBuf>) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    match given {
+        Some(d) => Ok((d, None)),
+        None => {
+            let tmp = tempfile::Builder::new().prefix("talkback-demo-").tempdir()?;
+            Ok((tmp.path().to_path_buf(), Some(tmp)))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Replies back onto the networks: the `Publisher` seam, one publisher per network, and the
+//! outbox that makes each approved reply exactly one post. Never reads config files or chat input.
+
+mod outbox;
+mod replay;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::domain::Network;
+
+pub use outbox::{Outbox, OutboxError, SendOutcome};
+pub use replay::ReplayPublisher;
+
+/// One reply to publish.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The idempotency key: the same key must never make a second post.
+    pub key: String,
+    pub network: Network,
+    /// The network's id of the post being answered.
+    pub in_reply_to: String,
+    pub text: String,
+}
+
+/// What the network made of a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub post_id: String,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PublishError {
+    /// Try again later (after `retry_after` when the network said so).
+    #[error("rate limited{}", .retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    /// The network refused this reply for good; the reason is the network's own.
+    #[error("rejected by the network: {0}")]
+    Rejected(String),
+    /// The network could not be reached or failed; worth retrying.
+    #[error("network unreachable: {0}")]
+    Transport(String),
+}
+
+impl PublishError {
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, PublishError::Rejected(_))
+    }
+}
+
+/// Posts one reply on one network; must be safe to call again with the same key.
+#[async_trait]
+pub trait Publisher: Send + Sync {
+    async fn publish(&self, reply: &Reply) -> Result<Published, PublishError>;
+
+    /// After a crash: was this reply (by key) already posted? Checked before publishing again.
+    async fn find_existing(&self, reply: &Reply) -> Result<Option<Published>, PublishError>;
+}
