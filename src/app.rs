@@ -36,15 +36,28 @@ impl App {
         if config.chat.slack.is_some() || config.chat.discord.is_some() {
             bail!("Slack and Discord chat are not available in this build yet; remove [chat.slack]/[chat.discord] to use the console");
         }
-        std::fs::create_dir_all(store_path).with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
+        std::fs::create_dir_all(store_path)
+            .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
         let store = Store::open(store_path)?;
         let outbox = Outbox::new(store.clone(), clock.clone()).with_replay(Arc::new(ReplayPublisher::new(store_path)));
         let chat: Arc<dyn ChatAdapter> = Arc::new(ConsoleChat::new(out.clone(), clock.clone()));
-        Ok(App { config, store, clock, outbox: Arc::new(outbox), chat, out })
+        Ok(App {
+            config,
+            store,
+            clock,
+            outbox: Arc::new(outbox),
+            chat,
+            out,
+        })
     }
 
     pub fn pipeline(&self) -> Pipeline {
-        Pipeline::new(&self.config.brands, Triage::default(), self.store.clone(), self.clock.clone())
+        Pipeline::new(
+            &self.config.brands,
+            Triage::default(),
+            self.store.clone(),
+            self.clock.clone(),
+        )
     }
 
     pub fn dispatcher(&self) -> Dispatcher {
@@ -53,7 +66,14 @@ impl App {
 
     pub fn commands(&self) -> Commands {
         let brands = self.config.brands.iter().map(|b| b.name.clone()).collect();
-        Commands::new(self.store.clone(), self.outbox.clone(), self.clock.clone(), self.chat.clone(), self.config.team.repliers.clone(), brands)
+        Commands::new(
+            self.store.clone(),
+            self.outbox.clone(),
+            self.clock.clone(),
+            self.chat.clone(),
+            self.config.team.repliers.clone(),
+            brands,
+        )
     }
 
     pub fn console_user(&self) -> ChatUser {
@@ -66,13 +86,21 @@ impl App {
                 let path = s.path.clone().context("a replay source needs `path`")?;
                 Ok(Box::new(ReplaySource::new(&s.name, path, s.every.as_std())))
             }
-            other => bail!("source `{}`: the {other} source is not available in this build yet", s.name),
+            other => bail!(
+                "source `{}`: the {other} source is not available in this build yet",
+                s.name
+            ),
         }
     }
 
     /// Runs until `shutdown` turns true, then drains and flushes.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let sources: Vec<Box<dyn Source>> = self.config.sources.iter().map(|s| self.source(s)).collect::<anyhow::Result<_>>()?;
+        let sources: Vec<Box<dyn Source>> = self
+            .config
+            .sources
+            .iter()
+            .map(|s| self.source(s))
+            .collect::<anyhow::Result<_>>()?;
         let resumed = self.outbox.resume_pending().await?;
         if resumed > 0 {
             tracing::info!(resumed, "finished replies left pending by the last run");
@@ -82,7 +110,11 @@ impl App {
         let dispatcher = tokio::spawn(self.dispatcher().run(rx, Duration::from_secs(15)));
         let mut tasks = Vec::new();
         for source in sources {
-            let cx = SourceContext { store: self.store.clone(), pipeline: pipeline.clone(), shutdown: shutdown.clone() };
+            let cx = SourceContext {
+                store: self.store.clone(),
+                pipeline: pipeline.clone(),
+                shutdown: shutdown.clone(),
+            };
             let name = source.name().to_string();
             tracing::info!(source = %name, "source started");
             tasks.push(tokio::spawn(async move {

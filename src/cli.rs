@@ -18,7 +18,11 @@ use crate::store::Store;
 use crate::triage::Triage;
 
 #[derive(Debug, Parser)]
-#[command(name = "talkback", version, about = "Brings social mentions of your brand into chat and helps your team answer them.")]
+#[command(
+    name = "talkback",
+    version,
+    about = "Brings social mentions of your brand into chat and helps your team answer them."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Cmd,
@@ -68,11 +72,17 @@ pub struct Exit {
 }
 
 fn config_error(e: ConfigErrors) -> Exit {
-    Exit { code: 2, message: e.to_string() }
+    Exit {
+        code: 2,
+        message: e.to_string(),
+    }
 }
 
 fn runtime(e: impl std::fmt::Display) -> Exit {
-    Exit { code: 1, message: format!("error: {e}") }
+    Exit {
+        code: 1,
+        message: format!("error: {e}"),
+    }
 }
 
 fn load(arg: &ConfigArg, needs: Needs) -> Result<Config, Exit> {
@@ -93,26 +103,40 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
         Cmd::Run(arg) => {
             let config = load(&arg, Needs::Everything)?;
             let path = config.store.path.clone();
-            let app = App::build(config, &path, clock(), console::stdout()).map_err(|e| Exit { code: 2, message: format!("error: {e:#}") })?;
+            let app = App::build(config, &path, clock(), console::stdout()).map_err(|e| Exit {
+                code: 2,
+                message: format!("error: {e:#}"),
+            })?;
             app.run(shutdown).await.map_err(|e| runtime(format!("{e:#}")))
         }
         Cmd::Demo { data } => {
             let (dir, _keep) = crate::demo::data_dir(data).map_err(runtime)?;
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            crate::demo::run(&dir, stdin, console::stdout(), clock()).await.map_err(|e| runtime(format!("{e:#}")))
+            crate::demo::run(&dir, stdin, console::stdout(), clock())
+                .await
+                .map_err(|e| runtime(format!("{e:#}")))
         }
         Cmd::Match(arg) => {
             let config = load(&arg, Needs::BrandsOnly)?;
             let rules = config
                 .brands
                 .iter()
-                .map(|b| BrandRule { name: b.name.clone(), query: b.query.clone(), own_accounts: b.own_accounts.clone() })
+                .map(|b| BrandRule {
+                    name: b.name.clone(),
+                    query: b.query.clone(),
+                    own_accounts: b.own_accounts.clone(),
+                })
                 .collect();
             let matcher = Matcher::new(rules);
             each_post(|post, out| {
                 for i in matcher.matching_brands(post) {
-                    let line = serde_json::json!({"network": post.network, "id": post.id, "brand": matcher.brands()[i].name});
-                    writeln!(out, "{line}")?;
+                    let line = MatchLine {
+                        network: post.network,
+                        id: &post.id,
+                        brand: &matcher.brands()[i].name,
+                    };
+                    serde_json::to_writer(&mut *out, &line)?;
+                    out.write_all(b"\n")?;
                 }
                 Ok(())
             })
@@ -123,11 +147,16 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             let brand = config.brands.first().map(|b| b.name.clone()).unwrap_or_default();
             each_post(|post, out| {
                 let t = triage.triage(post, &brand);
-                let line = serde_json::json!({
-                    "network": post.network, "id": post.id, "intent": t.intent, "sentiment": t.sentiment,
-                    "guidance": t.guidance, "suggestions": t.suggestions,
-                });
-                writeln!(out, "{line}")
+                let line = TriageLine {
+                    network: post.network,
+                    id: &post.id,
+                    intent: t.intent,
+                    sentiment: t.sentiment,
+                    guidance: &t.guidance,
+                    suggestions: &t.suggestions,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")
             })
         }
         Cmd::Export(arg) => {
@@ -148,7 +177,11 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             Ok(())
         }
         Cmd::Audit { config, since } => {
-            let since = since.as_deref().map(parse_since).transpose().map_err(|m| Exit { code: 2, message: m })?;
+            let since = since
+                .as_deref()
+                .map(parse_since)
+                .transpose()
+                .map_err(|m| Exit { code: 2, message: m })?;
             let store = open_store(&load(&config, Needs::BrandsOnly)?.store.path)?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
@@ -160,9 +193,31 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
     }
 }
 
+/// One line of `talkback match`, keys in the documented order.
+#[derive(serde::Serialize)]
+struct MatchLine<'a> {
+    network: crate::domain::Network,
+    id: &'a str,
+    brand: &'a str,
+}
+
+/// One line of `talkback triage`, keys in the documented order.
+#[derive(serde::Serialize)]
+struct TriageLine<'a> {
+    network: crate::domain::Network,
+    id: &'a str,
+    intent: crate::domain::Intent,
+    sentiment: crate::domain::Sentiment,
+    guidance: &'a str,
+    suggestions: &'a [String],
+}
+
 fn open_store(path: &Path) -> Result<Store, Exit> {
     if !path.exists() {
-        return Err(Exit { code: 1, message: format!("error: there is no store at {}", path.display()) });
+        return Err(Exit {
+            code: 1,
+            message: format!("error: there is no store at {}", path.display()),
+        });
     }
     Store::open(path).map_err(runtime)
 }
@@ -196,5 +251,7 @@ pub fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     if let Ok(age) = s.parse::<crate::domain::HumanDuration>() {
         return Ok(chrono::Utc::now() - age.as_chrono());
     }
-    Err(format!("--since `{s}`: expected a time (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (24h, 7d)"))
+    Err(format!(
+        "--since `{s}`: expected a time (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (24h, 7d)"
+    ))
 }

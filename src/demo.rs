@@ -38,11 +38,21 @@ pub async fn run(
 
     let resumed = app.outbox.resume_pending().await?;
     if resumed > 0 {
-        say(&out, &format!("(finished {resumed} repl{} left pending by the last run)", if resumed == 1 { "y" } else { "ies" }));
+        say(
+            &out,
+            &format!(
+                "(finished {resumed} repl{} left pending by the last run)",
+                if resumed == 1 { "y" } else { "ies" }
+            ),
+        );
     }
     let pipeline = Arc::new(app.pipeline());
     let (_stop, shutdown) = tokio::sync::watch::channel(false);
-    let cx = crate::sources::SourceContext { store: app.store.clone(), pipeline, shutdown };
+    let cx = crate::sources::SourceContext {
+        store: app.store.clone(),
+        pipeline,
+        shutdown,
+    };
     let source = ReplaySource::new("demo", posts.clone(), std::time::Duration::from_secs(1));
     let batch = source.poll_once(&cx).await?;
     let posted = app.dispatcher().post_pending().await?;

@@ -41,9 +41,19 @@ impl Pipeline {
     pub fn new(brands: &[BrandConfig], triage: Triage, store: Store, clock: SharedClock) -> Pipeline {
         let rules = brands
             .iter()
-            .map(|b| BrandRule { name: b.name.clone(), query: b.query.clone(), own_accounts: b.own_accounts.clone() })
+            .map(|b| BrandRule {
+                name: b.name.clone(),
+                query: b.query.clone(),
+                own_accounts: b.own_accounts.clone(),
+            })
             .collect();
-        Pipeline { matcher: Matcher::new(rules), triage, store, clock, notify: None }
+        Pipeline {
+            matcher: Matcher::new(rules),
+            triage,
+            store,
+            clock,
+            notify: None,
+        }
     }
 
     /// Where notices go while the bot runs (the chat dispatcher).
@@ -82,9 +92,16 @@ impl Pipeline {
         if own.is_empty() {
             for j in self.store.join_conversations(post, now)? {
                 joined_brands.push(j.mention.brand.to_lowercase());
-                let verb = if j.reopened { "answered back and is waiting again" } else { "added to the conversation" };
+                let verb = if j.reopened {
+                    "answered back and is waiting again"
+                } else {
+                    "added to the conversation"
+                };
                 let note = format!("{} {verb}: {}", post.author_label(), snippet(&post.text, 200));
-                report.notices.push(Notice::Changed { mention: Box::new(j.mention), note });
+                report.notices.push(Notice::Changed {
+                    mention: Box::new(j.mention),
+                    note,
+                });
             }
         } else {
             report.own_posts += 1;
@@ -108,7 +125,13 @@ impl Pipeline {
 
     /// A post by one of the brand's own accounts: count it, and if it answers a conversation of
     /// that brand, the mention is answered.
-    fn own_post(&self, brand: &BrandRule, post: &Post, now: chrono::DateTime<chrono::Utc>, report: &mut IngestReport) -> Result<(), StoreError> {
+    fn own_post(
+        &self,
+        brand: &BrandRule,
+        post: &Post,
+        now: chrono::DateTime<chrono::Utc>,
+        report: &mut IngestReport,
+    ) -> Result<(), StoreError> {
         let kind = match (&post.repost_of, &post.reply_to) {
             (Some(_), _) => ActivityKind::Share,
             (None, None) => ActivityKind::Broadcast,
@@ -139,8 +162,16 @@ impl Pipeline {
                 at: post.created_at.unwrap_or(now),
             };
             let m = self.store.record_reply(id, reply)?;
-            let note = format!("answered on {} by {}: {}", post.network.display_name(), post.author_label(), snippet(&post.text, 200));
-            report.notices.push(Notice::Changed { mention: Box::new(m), note });
+            let note = format!(
+                "answered on {} by {}: {}",
+                post.network.display_name(),
+                post.author_label(),
+                snippet(&post.text, 200)
+            );
+            report.notices.push(Notice::Changed {
+                mention: Box::new(m),
+                note,
+            });
         }
         Ok(())
     }

@@ -27,12 +27,24 @@ pub enum Command {
 /// Every command with its usage, in the order `help` lists them.
 pub const USAGE: &[(&str, &str, &str)] = &[
     ("list", "/talkback list [brand]", "open mentions, oldest first"),
-    ("show", "/talkback show <id>", "one mention with its suggestions and history"),
-    ("reply", "/talkback reply <id> <text>", "publish a reply on the network; `reply <id> #2` sends suggestion 2"),
+    (
+        "show",
+        "/talkback show <id>",
+        "one mention with its suggestions and history",
+    ),
+    (
+        "reply",
+        "/talkback reply <id> <text>",
+        "publish a reply on the network; `reply <id> #2` sends suggestion 2",
+    ),
     ("claim", "/talkback claim <id>", "take a mention"),
     ("unclaim", "/talkback unclaim <id>", "release a mention"),
     ("dismiss", "/talkback dismiss <id> [reason]", "close without replying"),
-    ("snooze", "/talkback snooze <id> <duration>", "hide from nags for a while, e.g. 30m, 2h, 1d"),
+    (
+        "snooze",
+        "/talkback snooze <id> <duration>",
+        "hide from nags for a while, e.g. 30m, 2h, 1d",
+    ),
     ("help", "/talkback help", "this list"),
 ];
 
@@ -65,7 +77,10 @@ pub fn help_text() -> String {
 }
 
 fn usage(command: &'static str, message: impl Into<String>) -> UsageError {
-    UsageError { message: message.into(), command: Some(command) }
+    UsageError {
+        message: message.into(),
+        command: Some(command),
+    }
 }
 
 impl Command {
@@ -81,7 +96,10 @@ impl Command {
             if word.is_empty() {
                 return Ok(Command::Help);
             }
-            return Err(UsageError { message: format!("unknown command `{word}`"), command: None });
+            return Err(UsageError {
+                message: format!("unknown command `{word}`"),
+                command: None,
+            });
         };
         let (first, tail) = match rest.split_once(char::is_whitespace) {
             Some((a, b)) => (a, b.trim()),
@@ -97,11 +115,16 @@ impl Command {
             if tail.is_empty() {
                 Ok(cmd)
             } else {
-                Err(usage(name, format!("`{name}` takes only a mention id, but got `{tail}` too")))
+                Err(usage(
+                    name,
+                    format!("`{name}` takes only a mention id, but got `{tail}` too"),
+                ))
             }
         };
         match name {
-            "list" => Ok(Command::List { brand: (!rest.is_empty()).then(|| rest.trim_matches('"').to_string()) }),
+            "list" => Ok(Command::List {
+                brand: (!rest.is_empty()).then(|| rest.trim_matches('"').to_string()),
+            }),
             "show" => no_more(Command::Show { id: id()? }),
             "claim" => no_more(Command::Claim { id: id()? }),
             "unclaim" => no_more(Command::Unclaim { id: id()? }),
@@ -117,7 +140,10 @@ impl Command {
                 };
                 Ok(Command::Reply { id, text })
             }
-            "dismiss" => Ok(Command::Dismiss { id: id()?, reason: (!tail.is_empty()).then(|| tail.to_string()) }),
+            "dismiss" => Ok(Command::Dismiss {
+                id: id()?,
+                reason: (!tail.is_empty()).then(|| tail.to_string()),
+            }),
             "snooze" => {
                 let id = id()?;
                 if tail.is_empty() {
@@ -142,16 +168,56 @@ mod tests {
     #[test]
     fn parses_every_command() {
         assert_eq!(ok("list"), Command::List { brand: None });
-        assert_eq!(ok("/talkback list Acme"), Command::List { brand: Some("Acme".into()) });
-        assert_eq!(ok("list Acme Cloud"), Command::List { brand: Some("Acme Cloud".into()) });
+        assert_eq!(
+            ok("/talkback list Acme"),
+            Command::List {
+                brand: Some("Acme".into())
+            }
+        );
+        assert_eq!(
+            ok("list Acme Cloud"),
+            Command::List {
+                brand: Some("Acme Cloud".into())
+            }
+        );
         assert_eq!(ok("show #4"), Command::Show { id: MentionId(4) });
-        assert_eq!(ok("reply 42 Thanks  for asking!"), Command::Reply { id: MentionId(42), text: ReplyText::Text("Thanks  for asking!".into()) });
-        assert_eq!(ok("reply #42 #2"), Command::Reply { id: MentionId(42), text: ReplyText::Suggestion(2) });
+        assert_eq!(
+            ok("reply 42 Thanks  for asking!"),
+            Command::Reply {
+                id: MentionId(42),
+                text: ReplyText::Text("Thanks  for asking!".into())
+            }
+        );
+        assert_eq!(
+            ok("reply #42 #2"),
+            Command::Reply {
+                id: MentionId(42),
+                text: ReplyText::Suggestion(2)
+            }
+        );
         assert_eq!(ok("claim 1"), Command::Claim { id: MentionId(1) });
         assert_eq!(ok("UNCLAIM 1"), Command::Unclaim { id: MentionId(1) });
-        assert_eq!(ok("dismiss 1"), Command::Dismiss { id: MentionId(1), reason: None });
-        assert_eq!(ok("dismiss 1 job ad, not a customer"), Command::Dismiss { id: MentionId(1), reason: Some("job ad, not a customer".into()) });
-        assert_eq!(ok("snooze 1 2h").clone(), Command::Snooze { id: MentionId(1), duration: "2h".parse().unwrap() });
+        assert_eq!(
+            ok("dismiss 1"),
+            Command::Dismiss {
+                id: MentionId(1),
+                reason: None
+            }
+        );
+        assert_eq!(
+            ok("dismiss 1 job ad, not a customer"),
+            Command::Dismiss {
+                id: MentionId(1),
+                reason: Some("job ad, not a customer".into())
+            }
+        );
+        assert_eq!(
+            ok("snooze 1 2h").clone(),
+            Command::Snooze {
+                id: MentionId(1),
+                duration: "2h".parse().unwrap()
+            }
+        );
         assert_eq!(ok("help"), Command::Help);
         assert_eq!(ok("/talkback"), Command::Help);
     }

@@ -31,7 +31,9 @@ impl ConsoleChat {
 
     fn print(&self, text: &str) -> Result<(), ChatError> {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        writeln!(out, "{text}").and_then(|_| out.flush()).map_err(|e| ChatError::Transport(e.to_string()))
+        writeln!(out, "{text}")
+            .and_then(|_| out.flush())
+            .map_err(|e| ChatError::Transport(e.to_string()))
     }
 }
 
@@ -39,7 +41,11 @@ impl ConsoleChat {
 impl ChatAdapter for ConsoleChat {
     async fn post_alert(&self, to: &ChannelRef, mention: &Mention) -> Result<MessageRef, ChatError> {
         self.print(&format!("\n{}", render::alert_text(mention, self.clock.now())))?;
-        Ok(MessageRef { platform: "console".into(), channel: to.0.clone(), id: mention.id.0.to_string() })
+        Ok(MessageRef {
+            platform: "console".into(),
+            channel: to.0.clone(),
+            id: mention.id.0.to_string(),
+        })
     }
 
     /// A terminal cannot edit what it printed; the thread note already says what changed.
@@ -53,7 +59,12 @@ impl ChatAdapter for ConsoleChat {
 }
 
 /// Reads `/talkback …` lines until the input ends, answering each on `out`.
-pub async fn read_commands(input: impl AsyncBufRead + Unpin, commands: &Commands, user: &ChatUser, out: &Output) -> std::io::Result<usize> {
+pub async fn read_commands(
+    input: impl AsyncBufRead + Unpin,
+    commands: &Commands,
+    user: &ChatUser,
+    out: &Output,
+) -> std::io::Result<usize> {
     let mut lines = input.lines();
     let mut n = 0;
     while let Some(line) = lines.next_line().await? {

@@ -30,7 +30,12 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// `pick` chooses the platform's field of a `[channels.NAME]` table.
-    pub fn new(config: &Config, store: Store, chat: Arc<dyn ChatAdapter>, pick: fn(&crate::config::ChannelConfig) -> Option<&String>) -> Dispatcher {
+    pub fn new(
+        config: &Config,
+        store: Store,
+        chat: Arc<dyn ChatAdapter>,
+        pick: fn(&crate::config::ChannelConfig) -> Option<&String>,
+    ) -> Dispatcher {
         let channels = config
             .brands
             .iter()
@@ -38,12 +43,24 @@ impl Dispatcher {
                 let target = b
                     .channel
                     .as_ref()
-                    .and_then(|c| config.channels.get(c).and_then(pick).cloned().or_else(|| Some(c.clone())))
+                    .and_then(|c| {
+                        config
+                            .channels
+                            .get(c)
+                            .and_then(pick)
+                            .cloned()
+                            .or_else(|| Some(c.clone()))
+                    })
                     .unwrap_or_else(|| "alerts".to_string());
                 (b.name.to_lowercase(), ChannelRef(target))
             })
             .collect();
-        Dispatcher { store, chat, channels, fallback: ChannelRef("alerts".to_string()) }
+        Dispatcher {
+            store,
+            chat,
+            channels,
+            fallback: ChannelRef("alerts".to_string()),
+        }
     }
 
     /// Posts every pending alert, oldest first. Stops at the first chat failure (the rest stay

@@ -28,7 +28,14 @@ impl Commands {
         repliers: Vec<ChatUser>,
         brands: Vec<String>,
     ) -> Commands {
-        Commands { store, outbox, clock, chat, repliers, brands }
+        Commands {
+            store,
+            outbox,
+            clock,
+            chat,
+            repliers,
+            brands,
+        }
     }
 
     /// Parses and runs one command; the answer is for `user` only.
@@ -46,15 +53,20 @@ impl Commands {
             Command::Show { id } => self.store.mention(id).map(|m| render::details(&m, self.clock.now())),
             Command::Reply { id, text } => return self.reply(user, id, text).await,
             Command::Claim { id } => self.change(user, id, "claim", None, |m, u, now| m.claim(u, now)).await,
-            Command::Unclaim { id } => self.change(user, id, "unclaim", None, |m, u, now| m.unclaim(u, now)).await,
+            Command::Unclaim { id } => {
+                self.change(user, id, "unclaim", None, |m, u, now| m.unclaim(u, now))
+                    .await
+            }
             Command::Dismiss { id, reason } => {
                 let r = reason.clone();
-                self.change(user, id, "dismiss", reason, move |m, u, now| m.dismiss(u, r, now)).await
+                self.change(user, id, "dismiss", reason, move |m, u, now| m.dismiss(u, r, now))
+                    .await
             }
             Command::Snooze { id, duration } => {
                 let until = self.clock.now() + duration.as_chrono();
                 let detail = Some(duration.to_string());
-                self.change(user, id, "snooze", detail, move |m, u, now| m.snooze(u, until, now)).await
+                self.change(user, id, "snooze", detail, move |m, u, now| m.snooze(u, until, now))
+                    .await
             }
         };
         result.unwrap_or_else(|e| refusal(&e))
@@ -71,7 +83,11 @@ impl Commands {
             return Ok("No open mentions. Everyone has been answered.".to_string());
         }
         let now = self.clock.now();
-        let mut out = format!("{} open mention{}, oldest first:", open.len(), if open.len() == 1 { "" } else { "s" });
+        let mut out = format!(
+            "{} open mention{}, oldest first:",
+            open.len(),
+            if open.len() == 1 { "" } else { "s" }
+        );
         for m in &open {
             out.push('\n');
             out.push_str(&render::list_line(m, now));
@@ -92,12 +108,20 @@ impl Commands {
         match self.store.update(id, |m| f(m, user, now)) {
             Ok(((), m)) => {
                 self.store.audit(now, Some(user), action, Some(id), detail, "ok")?;
-                let note = m.history.last().map(|h| format!("{} by {user}", h.what)).unwrap_or_default();
+                let note = m
+                    .history
+                    .last()
+                    .map(|h| format!("{} by {user}", h.what))
+                    .unwrap_or_default();
                 announce(self.chat.as_ref(), &m, &note).await;
-                Ok(format!("{id} {}.", m.history.last().map(|h| h.what.as_str()).unwrap_or(action)))
+                Ok(format!(
+                    "{id} {}.",
+                    m.history.last().map(|h| h.what.as_str()).unwrap_or(action)
+                ))
             }
             Err(StoreError::Lifecycle(e)) => {
-                self.store.audit(now, Some(user), action, Some(id), detail, &format!("refused: {e}"))?;
+                self.store
+                    .audit(now, Some(user), action, Some(id), detail, &format!("refused: {e}"))?;
                 Ok(e.to_string())
             }
             Err(e) => Err(e),
@@ -107,7 +131,14 @@ impl Commands {
     async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
         let now = self.clock.now();
         if !self.repliers.contains(user) {
-            let _ = self.store.audit(now, Some(user), "reply", Some(id), None, "refused: not in team.repliers");
+            let _ = self.store.audit(
+                now,
+                Some(user),
+                "reply",
+                Some(id),
+                None,
+                "refused: not in team.repliers",
+            );
             return format!(
                 "Only the chat users listed in `team.repliers` may publish replies, and {user} is not one of them. \
                  Ask an admin to add \"{user}\" to `team.repliers`; you can still claim, dismiss and snooze."
@@ -123,18 +154,33 @@ impl Commands {
                 let suggestions = mention.triage.as_ref().map(|t| t.suggestions.as_slice()).unwrap_or(&[]);
                 match suggestions.get(n - 1) {
                     Some(s) => s.clone(),
-                    None => return format!("{id} has {} suggested repl{}; pick #1–#{}.", suggestions.len(), if suggestions.len() == 1 { "y" } else { "ies" }, suggestions.len().max(1)),
+                    None => {
+                        return format!(
+                            "{id} has {} suggested repl{}; pick #1–#{}.",
+                            suggestions.len(),
+                            if suggestions.len() == 1 { "y" } else { "ies" },
+                            suggestions.len().max(1)
+                        )
+                    }
                 }
             }
         };
         match self.outbox.send(&mention, &text, user).await {
             Ok(SendOutcome::Sent { mention, published }) => {
                 let link = published.url.clone().unwrap_or(published.post_id.clone());
-                announce(self.chat.as_ref(), &mention, &format!("replied by {user} ({link}): {text}")).await;
+                announce(
+                    self.chat.as_ref(),
+                    &mention,
+                    &format!("replied by {user} ({link}): {text}"),
+                )
+                .await;
                 format!("Replied to {id} on {}: {text}", mention.post.network.display_name())
             }
             Ok(SendOutcome::AlreadySent { published }) => {
-                format!("That reply was already sent to {id} ({}); nothing was sent again.", published.url.unwrap_or(published.post_id))
+                format!(
+                    "That reply was already sent to {id} ({}); nothing was sent again.",
+                    published.url.unwrap_or(published.post_id)
+                )
             }
             Err(OutboxError::Store(e)) => refusal(&e),
             Err(e) => {

@@ -92,9 +92,13 @@ pub fn alert_text(m: &Mention, now: DateTime<Utc>) -> String {
     out.push_str(&format!("Status: {}\n", status(m, now)));
     let n = m.id.0;
     if m.post.network.is_read_only() {
-        out.push_str(&format!("Actions: open the link to answer · claim {n} · dismiss {n} [reason] · snooze {n} <duration>"));
+        out.push_str(&format!(
+            "Actions: open the link to answer · claim {n} · dismiss {n} [reason] · snooze {n} <duration>"
+        ));
     } else {
-        out.push_str(&format!("Actions: reply {n} <text> · reply {n} #1 · claim {n} · dismiss {n} [reason] · snooze {n} <duration>"));
+        out.push_str(&format!(
+            "Actions: reply {n} <text> · reply {n} #1 · claim {n} · dismiss {n} [reason] · snooze {n} <duration>"
+        ));
     }
     out
 }
@@ -111,8 +115,16 @@ pub fn details(m: &Mention, now: DateTime<Utc>) -> String {
     if !m.replies.is_empty() {
         out.push_str("\nReplies:");
         for r in &m.replies {
-            let by = r.by.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "on the network".to_string());
-            out.push_str(&format!("\n  {} ({by}, {}): {}", r.post_id, age(now, r.at), snippet(&r.text, 200)));
+            let by =
+                r.by.as_ref()
+                    .map(|b| b.to_string())
+                    .unwrap_or_else(|| "on the network".to_string());
+            out.push_str(&format!(
+                "\n  {} ({by}, {}): {}",
+                r.post_id,
+                age(now, r.at),
+                snippet(&r.text, 200)
+            ));
         }
     }
     if !m.history.is_empty() {

@@ -82,7 +82,10 @@ fn channels(root: &mut Section, d: &mut Diagnostics) -> BTreeMap<String, Channel
 fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, ChannelConfig>) -> Vec<BrandConfig> {
     let sections = root.sections(d, "brands");
     if sections.is_empty() && !root.has("brands") {
-        d.error(None, "no brands: add at least one `[[brands]]` table with a `name` and a `query`");
+        d.error(
+            None,
+            "no brands: add at least one `[[brands]]` table with a `name` and a `query`",
+        );
     }
     let mut seen: Vec<(String, usize)> = Vec::new();
     let mut out = Vec::new();
@@ -94,12 +97,18 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
                 d.error(n.span.clone(), format!("{}: `name` must not be empty", s.what));
             } else if let Some((_, first)) = seen.iter().find(|(k, _)| k.eq_ignore_ascii_case(&n.value)) {
                 let (line, _) = d.line_col(*first);
-                d.error(n.span.clone(), format!("duplicate brand name `{}` (first defined on line {line})", n.value));
+                d.error(
+                    n.span.clone(),
+                    format!("duplicate brand name `{}` (first defined on line {line})", n.value),
+                );
             } else {
                 seen.push((n.value.clone(), offset));
             }
         }
-        let label = name.as_ref().map(|n| format!("brand `{}`", n.value)).unwrap_or_else(|| s.what.clone());
+        let label = name
+            .as_ref()
+            .map(|n| format!("brand `{}`", n.value))
+            .unwrap_or_else(|| s.what.clone());
         let query = s.required_string(d, "query").and_then(|q| query(d, &label, q));
         let own_accounts = s
             .string_list(d, "own_accounts")
@@ -116,11 +125,24 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
         if let Some(c) = &channel {
             if !channels.contains_key(&c.value) {
                 let known: Vec<_> = channels.keys().map(String::as_str).collect();
-                let hint = if known.is_empty() { "no `[channels.NAME]` tables are defined".to_string() } else { format!("defined: {}", known.join(", ")) };
-                d.error(c.span.clone(), format!("{label}: channel `{}` has no `[channels.{}]` table ({hint})", c.value, c.value));
+                let hint = if known.is_empty() {
+                    "no `[channels.NAME]` tables are defined".to_string()
+                } else {
+                    format!("defined: {}", known.join(", "))
+                };
+                d.error(
+                    c.span.clone(),
+                    format!(
+                        "{label}: channel `{}` has no `[channels.{}]` table ({hint})",
+                        c.value, c.value
+                    ),
+                );
             }
         }
-        let timezone = s.parsed::<TimeZone>(d, "timezone").map(|t| t.value.0).unwrap_or(chrono_tz::UTC);
+        let timezone = s
+            .parsed::<TimeZone>(d, "timezone")
+            .map(|t| t.value.0)
+            .unwrap_or(chrono_tz::UTC);
         s.finish(d);
         if let (Some(name), Some((query_src, query))) = (name, query) {
             out.push(BrandConfig {
@@ -143,7 +165,12 @@ fn query(d: &mut Diagnostics, label: &str, q: Spanned<String>) -> Option<(String
         Err(e) => {
             let at = q.span.as_ref().map(|span| {
                 let start = string_content_start(d.src(), span);
-                let in_query: usize = q.value.chars().take(e.column.saturating_sub(1)).map(char::len_utf8).sum();
+                let in_query: usize = q
+                    .value
+                    .chars()
+                    .take(e.column.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum();
                 (start + in_query).min(span.end)
             });
             let message = format!("{label}: query column {}: {}", e.column, e.message);
@@ -176,14 +203,24 @@ fn sources(
 ) -> Vec<SourceConfig> {
     let mut out: Vec<SourceConfig> = Vec::new();
     for mut s in root.sections(d, "sources") {
-        let kind = s.required_string(d, "kind").and_then(|k| match k.value.parse::<Network>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
-                d.error(k.span, format!("{}: unknown source kind `{}` (expected one of: {})", s.what, k.value, names.join(", ")));
-                None
-            }
-        });
+        let kind = s
+            .required_string(d, "kind")
+            .and_then(|k| match k.value.parse::<Network>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
+                    d.error(
+                        k.span,
+                        format!(
+                            "{}: unknown source kind `{}` (expected one of: {})",
+                            s.what,
+                            k.value,
+                            names.join(", ")
+                        ),
+                    );
+                    None
+                }
+            });
         let name = s.string(d, "name");
         let default_every = if kind == Some(Network::Replay) { 1 } else { 60 };
         let every = duration(&mut s, d, "every", default_every);
@@ -200,7 +237,10 @@ fn sources(
             Some(Network::Replay) => src.path = s.required_string(d, "path").map(|p| base.join(p.value)),
             Some(Network::Rss) => {
                 if !s.has("url") {
-                    d.error(s.span.clone(), format!("{}: missing required key `url` (the feed's address)", s.what));
+                    d.error(
+                        s.span.clone(),
+                        format!("{}: missing required key `url` (the feed's address)", s.what),
+                    );
                 }
                 src.url = url(&mut s, d, "url");
             }
@@ -241,7 +281,13 @@ fn server(root: &mut Section, d: &mut Diagnostics) -> ServerConfig {
         if let Some(v) = s.string(d, "listen") {
             match v.value.parse() {
                 Ok(addr) => listen = Some(addr),
-                Err(_) => d.error(v.span, format!("[server]: `listen` must be an address like `127.0.0.1:8080`, found `{}`", v.value)),
+                Err(_) => d.error(
+                    v.span,
+                    format!(
+                        "[server]: `listen` must be an address like `127.0.0.1:8080`, found `{}`",
+                        v.value
+                    ),
+                ),
             }
         }
         s.finish(d);
@@ -259,9 +305,17 @@ fn team(root: &mut Section, d: &mut Diagnostics) -> TeamConfig {
         s.string_list(d, key)
             .into_iter()
             .filter_map(|u| match u.value.split_once(':') {
-                Some((p, id)) if ["slack", "discord", "console"].contains(&p) && !id.is_empty() => Some(ChatUser::new(p, id)),
+                Some((p, id)) if ["slack", "discord", "console"].contains(&p) && !id.is_empty() => {
+                    Some(ChatUser::new(p, id))
+                }
                 _ => {
-                    d.error(u.span, format!("[team]: `{key}` entry `{}` must be `slack:USERID`, `discord:USERID` or `console:NAME`", u.value));
+                    d.error(
+                        u.span,
+                        format!(
+                            "[team]: `{key}` entry `{}` must be `slack:USERID`, `discord:USERID` or `console:NAME`",
+                            u.value
+                        ),
+                    );
                     None
                 }
             })
@@ -314,7 +368,9 @@ fn schedule(s: &mut Section, d: &mut Diagnostics, default: &str) -> CronSchedule
 
 fn default_schedule(src: &str) -> CronSchedule {
     src.parse().unwrap_or_else(|_| CronSchedule {
-        schedule: "0 0 17 * * *".parse().unwrap_or_else(|_| unreachable!("a fixed valid cron expression")),
+        schedule: "0 0 17 * * *"
+            .parse()
+            .unwrap_or_else(|_| unreachable!("a fixed valid cron expression")),
         src: src.to_string(),
     })
 }
@@ -324,7 +380,10 @@ pub(super) const DIGEST_SCHEDULE: &str = "0 0 9 * * Mon-Fri";
 
 fn nudge(root: &mut Section, d: &mut Diagnostics) -> NudgeConfig {
     let Some(mut s) = root.section(d, "nudge") else {
-        return NudgeConfig { schedule: default_schedule(NUDGE_SCHEDULE), min_reply_share: 0.3 };
+        return NudgeConfig {
+            schedule: default_schedule(NUDGE_SCHEDULE),
+            min_reply_share: 0.3,
+        };
     };
     let schedule = schedule(&mut s, d, NUDGE_SCHEDULE);
     let mut min_reply_share = 0.3;
@@ -336,12 +395,17 @@ fn nudge(root: &mut Section, d: &mut Diagnostics) -> NudgeConfig {
         }
     }
     s.finish(d);
-    NudgeConfig { schedule, min_reply_share }
+    NudgeConfig {
+        schedule,
+        min_reply_share,
+    }
 }
 
 fn digest(root: &mut Section, d: &mut Diagnostics) -> DigestConfig {
     let Some(mut s) = root.section(d, "digest") else {
-        return DigestConfig { schedule: default_schedule(DIGEST_SCHEDULE) };
+        return DigestConfig {
+            schedule: default_schedule(DIGEST_SCHEDULE),
+        };
     };
     let schedule = schedule(&mut s, d, DIGEST_SCHEDULE);
     s.finish(d);

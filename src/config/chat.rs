@@ -17,10 +17,20 @@ impl ChatConfig {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(s) = &self.slack {
-            parts.push(format!("slack ({})", if s.app_token.is_some() { "socket mode" } else { "http" }));
+            parts.push(format!(
+                "slack ({})",
+                if s.app_token.is_some() { "socket mode" } else { "http" }
+            ));
         }
         if let Some(d) = &self.discord {
-            parts.push(format!("discord ({})", if d.public_key.is_some() { "http interactions" } else { "gateway" }));
+            parts.push(format!(
+                "discord ({})",
+                if d.public_key.is_some() {
+                    "http interactions"
+                } else {
+                    "gateway"
+                }
+            ));
         }
         if parts.is_empty() {
             parts.push(format!("console (as {})", self.console.user));
@@ -54,11 +64,18 @@ pub struct ConsoleConfig {
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { user: "operator".to_string() }
+        ConsoleConfig {
+            user: "operator".to_string(),
+        }
     }
 }
 
-pub(super) fn chat(root: &mut Section, d: &mut Diagnostics, needs: Needs, env: &dyn Fn(&str) -> Option<String>) -> ChatConfig {
+pub(super) fn chat(
+    root: &mut Section,
+    d: &mut Diagnostics,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ChatConfig {
     let Some(mut sec) = root.section(d, "chat") else {
         return ChatConfig::default();
     };
@@ -92,13 +109,20 @@ pub(super) fn chat(root: &mut Section, d: &mut Diagnostics, needs: Needs, env: &
     let console = sec
         .section(d, "console")
         .map(|mut s| {
-            let user = s.string(d, "user").map(|v| v.value).unwrap_or_else(|| "operator".to_string());
+            let user = s
+                .string(d, "user")
+                .map(|v| v.value)
+                .unwrap_or_else(|| "operator".to_string());
             s.finish(d);
             ConsoleConfig { user }
         })
         .unwrap_or_default();
     sec.finish(d);
-    ChatConfig { slack, discord, console }
+    ChatConfig {
+        slack,
+        discord,
+        console,
+    }
 }
 
 /// An `http://` or `https://` URL, without a trailing slash.
@@ -106,7 +130,13 @@ pub(super) fn url(s: &mut Section, d: &mut Diagnostics, key: &'static str) -> Op
     let v = s.string(d, key)?;
     let ok = v.value.starts_with("http://") || v.value.starts_with("https://");
     if !ok || v.value.contains(char::is_whitespace) {
-        d.error(v.span, format!("{}: `{key}` must be an http:// or https:// URL, found `{}`", s.what, v.value));
+        d.error(
+            v.span,
+            format!(
+                "{}: `{key}` must be an http:// or https:// URL, found `{}`",
+                s.what, v.value
+            ),
+        );
         return None;
     }
     Some(v.value.trim_end_matches('/').to_string())
@@ -124,7 +154,13 @@ pub(super) fn secret(
 ) -> Option<SecretString> {
     let Some(name) = s.string(d, key) else {
         if required && !s.has(key) {
-            d.error(s.span.clone(), format!("{}: missing required key `{key}` (the environment variable that holds it)", s.what));
+            d.error(
+                s.span.clone(),
+                format!(
+                    "{}: missing required key `{key}` (the environment variable that holds it)",
+                    s.what
+                ),
+            );
         }
         return None;
     };
@@ -134,7 +170,13 @@ pub(super) fn secret(
     match env(&name.value).filter(|v| !v.trim().is_empty()) {
         Some(v) => Some(SecretString::from(v)),
         None => {
-            d.error(name.span, format!("{}: environment variable `{}` (named by `{key}`) is not set", s.what, name.value));
+            d.error(
+                name.span,
+                format!(
+                    "{}: environment variable `{}` (named by `{key}`) is not set",
+                    s.what, name.value
+                ),
+            );
             None
         }
     }

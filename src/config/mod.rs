@@ -118,7 +118,11 @@ pub struct DigestConfig {
 impl Config {
     /// Reads `dir/talkback.toml` (or `dir` itself when it is a file).
     pub fn load(dir: &Path, needs: Needs) -> Result<Config, ConfigErrors> {
-        let file = if dir.is_dir() { dir.join(FILE_NAME) } else { dir.to_path_buf() };
+        let file = if dir.is_dir() {
+            dir.join(FILE_NAME)
+        } else {
+            dir.to_path_buf()
+        };
         let src = std::fs::read_to_string(&file).map_err(|e| {
             ConfigErrors(vec![Problem {
                 file: file.clone(),
@@ -169,10 +173,16 @@ impl Config {
                 .or_else(|| s.url.clone())
                 .or_else(|| s.base_url.clone())
                 .unwrap_or_default();
-            out.push_str(&format!("    {:<16} {:<10} every {:<6} {target}\n", s.name, s.kind, s.every));
+            out.push_str(&format!(
+                "    {:<16} {:<10} every {:<6} {target}\n",
+                s.name, s.kind, s.every
+            ));
         }
         out.push_str(&format!("  chat: {}\n", self.chat.describe()));
         out.push_str(&format!("  store: {}\n", self.store.path.display()));
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -67,7 +67,11 @@ impl<'a> Section<'a> {
     fn wrong_type(&self, d: &mut Diagnostics, key: &str, v: &Value, expected: &str) {
         d.error(
             v.span(),
-            format!("{}: `{key}` must be {expected}, found {}", self.what, article(v.type_name())),
+            format!(
+                "{}: `{key}` must be {expected}, found {}",
+                self.what,
+                article(v.type_name())
+            ),
         );
     }
 
@@ -90,17 +94,16 @@ impl<'a> Section<'a> {
         let found = self.table.get(key).is_some();
         let s = self.string(d, key);
         if !found {
-            d.error(self.span.clone(), format!("{}: missing required key `{key}`", self.what));
+            d.error(
+                self.span.clone(),
+                format!("{}: missing required key `{key}`", self.what),
+            );
         }
         s
     }
 
     /// A string parsed with `FromStr`; a parse failure is reported at the value.
-    pub fn parsed<T: FromStr<Err = String>>(
-        &mut self,
-        d: &mut Diagnostics,
-        key: &'static str,
-    ) -> Option<Spanned<T>> {
+    pub fn parsed<T: FromStr<Err = String>>(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Spanned<T>> {
         let s = self.string(d, key)?;
         match s.value.parse::<T>() {
             Ok(value) => Some(Spanned { value, span: s.span }),
@@ -135,7 +138,10 @@ impl<'a> Section<'a> {
     pub fn integer(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Spanned<i64>> {
         let v = self.value(d, key, "a whole number")?;
         match v.as_integer() {
-            Some(n) => Some(Spanned { value: n, span: v.span() }),
+            Some(n) => Some(Spanned {
+                value: n,
+                span: v.span(),
+            }),
             None => {
                 self.wrong_type(d, key, v, "a whole number");
                 None
@@ -162,7 +168,13 @@ impl<'a> Section<'a> {
         match item.as_table_like() {
             Some(t) => Some(Section::new(t, what, item.span().or_else(|| self.key_span(key)))),
             None => {
-                d.error(item.span(), format!("`{key}` must be a table like `{what}`, found {}", article(item.type_name())));
+                d.error(
+                    item.span(),
+                    format!(
+                        "`{key}` must be a table like `{what}`, found {}",
+                        article(item.type_name())
+                    ),
+                );
                 None
             }
         }
@@ -185,14 +197,20 @@ impl<'a> Section<'a> {
             for (i, v) in arr.iter().enumerate() {
                 match v.as_inline_table() {
                     Some(t) => out.push(Section::new(t, format!("[[{key}]] #{}", i + 1), v.span())),
-                    None => d.error(v.span(), format!("`{key}` entries must be tables, found {}", article(v.type_name()))),
+                    None => d.error(
+                        v.span(),
+                        format!("`{key}` entries must be tables, found {}", article(v.type_name())),
+                    ),
                 }
             }
             return out;
         }
         d.error(
             item.span().or_else(|| self.key_span(key)),
-            format!("`{key}` must be written as `[[{key}]]` tables, found {}", article(item.type_name())),
+            format!(
+                "`{key}` must be written as `[[{key}]]` tables, found {}",
+                article(item.type_name())
+            ),
         );
         Vec::new()
     }
@@ -208,10 +226,16 @@ impl<'a> Section<'a> {
             let name_span = outer.key_span(name);
             match item.as_table_like() {
                 Some(t) => out.push((
-                    Spanned { value: name.to_string(), span: name_span.clone() },
+                    Spanned {
+                        value: name.to_string(),
+                        span: name_span.clone(),
+                    },
                     Section::new(t, format!("[{key}.{name}]"), name_span),
                 )),
-                None => d.error(name_span, format!("`{key}.{name}` must be a table like `[{key}.{name}]`")),
+                None => d.error(
+                    name_span,
+                    format!("`{key}.{name}` must be a table like `[{key}.{name}]`"),
+                ),
             }
         }
         outer.asked.clear();
@@ -219,9 +243,27 @@ impl<'a> Section<'a> {
     }
 
     /// Reports every key nobody asked for, suggesting the closest known one.
-    pub fn finish(self, d: &mut Diagnostics) {
+    pub fn finish(mut self, d: &mut Diagnostics) {
+        let mut seen = Vec::new();
+        self.asked.retain(|k| {
+            let fresh = !seen.contains(k);
+            seen.push(*k);
+            fresh
+        });
         for (key, _) in self.table.iter() {
-            if self.asked.iter().any(|k| *k == key) {
+            if self.asked.contains(&key) {
+                continue;
+            }
+            let env_key = format!("{key}_env");
+            if self.asked.iter().any(|k| *k == env_key) {
+                d.error(
+                    self.key_span(key),
+                    format!(
+                        "{}: `{key}` looks like a secret written into the file; secrets never live in files: \
+                         put it in an environment variable and name it with `{env_key} = \"VARIABLE\"`",
+                        self.what
+                    ),
+                );
                 continue;
             }
             let hint = match did_you_mean(key, &self.asked) {
@@ -256,7 +298,11 @@ pub fn string_content_start(src: &str, span: &Range<usize>) -> usize {
     let raw = src.get(span.clone()).unwrap_or("");
     if raw.starts_with("'''") || raw.starts_with("\"\"\"") {
         let after = span.start + 3;
-        return if src.get(after..after + 1) == Some("\n") { after + 1 } else { after };
+        return if src.get(after..after + 1) == Some("\n") {
+            after + 1
+        } else {
+            after
+        };
     }
     if raw.starts_with('\'') || raw.starts_with('"') {
         return span.start + 1;

@@ -23,9 +23,9 @@ struct DaySpan {
 impl BusinessHours {
     /// True when `day` at `time` (both local to the brand) is inside business hours.
     pub fn contains(&self, day: Weekday, time: NaiveTime) -> bool {
-        self.spans.iter().any(|s| {
-            s.days[day.num_days_from_monday() as usize] && time >= s.start && time < s.end
-        })
+        self.spans
+            .iter()
+            .any(|s| s.days[day.num_days_from_monday() as usize] && time >= s.start && time < s.end)
     }
 }
 
@@ -35,7 +35,15 @@ impl fmt::Display for BusinessHours {
     }
 }
 
-const DAY_NAMES: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const DAY_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
 
 /// `Mon` or `Monday` (any case) → 0.
 fn parse_day(s: &str) -> Option<usize> {
@@ -74,9 +82,8 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
 impl FromStr for BusinessHours {
     type Err = String;
     fn from_str(src: &str) -> Result<Self, Self::Err> {
-        let expected = |part: &str| {
-            format!("`{part}` is not business hours (expected days and times like `Mon-Fri 09:00-18:00`)")
-        };
+        let expected =
+            |part: &str| format!("`{part}` is not business hours (expected days and times like `Mon-Fri 09:00-18:00`)");
         let mut spans = Vec::new();
         // Groups are separated by `;` or by `,` followed by a day name with its own times.
         for group in src.split(';').flat_map(split_groups) {
@@ -84,7 +91,10 @@ impl FromStr for BusinessHours {
             let (days, times) = group.rsplit_once(' ').ok_or_else(|| expected(group))?;
             let days = parse_days(&days.replace(' ', "")).ok_or_else(|| expected(group))?;
             let (start, end) = times.split_once('-').ok_or_else(|| expected(group))?;
-            let (start, end) = (parse_time(start).ok_or_else(|| expected(group))?, parse_time(end).ok_or_else(|| expected(group))?);
+            let (start, end) = (
+                parse_time(start).ok_or_else(|| expected(group))?,
+                parse_time(end).ok_or_else(|| expected(group))?,
+            );
             if end <= start {
                 return Err(format!("`{group}`: the end time must be after the start time"));
             }
@@ -93,7 +103,10 @@ impl FromStr for BusinessHours {
         if spans.is_empty() {
             return Err(expected(src));
         }
-        Ok(BusinessHours { spans, src: src.to_string() })
+        Ok(BusinessHours {
+            spans,
+            src: src.to_string(),
+        })
     }
 }
 
@@ -130,7 +143,10 @@ impl FromStr for CronSchedule {
             ));
         }
         cron::Schedule::from_str(src)
-            .map(|schedule| CronSchedule { schedule, src: src.to_string() })
+            .map(|schedule| CronSchedule {
+                schedule,
+                src: src.to_string(),
+            })
             .map_err(|e| format!("`{src}` is not a cron schedule: {e}"))
     }
 }

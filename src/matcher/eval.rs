@@ -111,8 +111,7 @@ impl Field {
             Field::Lang(want) => post.lang.as_deref().is_some_and(|have| {
                 let have = normalize_lang(have);
                 // `lang:en` matches `en` and `en-US`; `lang:en-us` matches only `en-US`.
-                have == *want
-                    || (have.starts_with(want.as_str()) && have[want.len()..].starts_with('-'))
+                have == *want || (have.starts_with(want.as_str()) && have[want.len()..].starts_with('-'))
             }),
             Field::Author(handle) => post.author_handle().is_some_and(|h| handle.is_same(h)),
         }

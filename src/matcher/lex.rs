@@ -67,10 +67,7 @@ pub(crate) fn lex(src: &str) -> Result<Tokens, QueryError> {
                 let start = i + 1;
                 let close = chars[start..].iter().position(|&c| c == '"');
                 let Some(len) = close else {
-                    return Err(QueryError::new(
-                        col,
-                        "unterminated phrase: expected a closing `\"`",
-                    ));
+                    return Err(QueryError::new(col, "unterminated phrase: expected a closing `\"`"));
                 };
                 i = start + len + 1;
                 Tok::Phrase(chars[start..start + len].iter().collect())

@@ -24,10 +24,7 @@ pub(crate) fn parse(src: &str) -> Result<Node, QueryError> {
     let node = p.or(Ctx::Start)?;
     if let Some(t) = p.peek() {
         // `or` stops only at the end or at a `)` it has no `(` for.
-        return Err(QueryError::new(
-            t.col,
-            format!("unexpected `{}`", show(&t.tok)),
-        ));
+        return Err(QueryError::new(t.col, format!("unexpected `{}`", show(&t.tok))));
     }
     if outcomes(&node).0 {
         return Err(QueryError::new(
@@ -104,8 +101,7 @@ impl<'a> Parser<'a> {
             Tok::Minus => {
                 self.pos += 1;
                 let attached = self.peek().is_some_and(|next| {
-                    next.col == t.col + 1
-                        && matches!(next.tok, Tok::Word(_) | Tok::Phrase(_) | Tok::LParen)
+                    next.col == t.col + 1 && matches!(next.tok, Tok::Word(_) | Tok::Phrase(_) | Tok::LParen)
                 });
                 if !attached {
                     return Err(QueryError::new(
@@ -223,10 +219,7 @@ fn word(w: &str, col: usize) -> Result<Node, QueryError> {
         }
     }
     if w.trim_end_matches('*').is_empty() {
-        return Err(QueryError::new(
-            col,
-            "`*` needs a word before it, as in `acme*`",
-        ));
+        return Err(QueryError::new(col, "`*` needs a word before it, as in `acme*`"));
     }
     Ok(Node::Text(match w.strip_suffix('*') {
         Some(stem) => Pattern::new(vec![fold(stem)], true),
@@ -264,10 +257,7 @@ fn field(name: &str, value: &str, col: usize, value_col: usize) -> Result<Field,
 fn phrase(text: &str, col: usize) -> Result<Node, QueryError> {
     let words: Vec<String> = fold(text).split_whitespace().map(String::from).collect();
     if words.is_empty() {
-        return Err(QueryError::new(
-            col,
-            "empty phrase: expected words between the `\"`",
-        ));
+        return Err(QueryError::new(col, "empty phrase: expected words between the `\"`"));
     }
     Ok(Node::Text(Pattern::new(words, false)))
 }

@@ -4,13 +4,7 @@
 use super::{BrandRule, Matcher, Query, QueryError};
 use crate::domain::{Author, Network, OwnAccount, Post};
 
-fn post(
-    text: &str,
-    title: Option<&str>,
-    net: Network,
-    lang: Option<&str>,
-    author: Option<&str>,
-) -> Post {
+fn post(text: &str, title: Option<&str>, net: Network, lang: Option<&str>, author: Option<&str>) -> Post {
     Post {
         network: net,
         id: "1".into(),
@@ -236,12 +230,7 @@ const POST_ROWS: &[PostRow] = &[
 fn post_rows() {
     let mut failures = Vec::new();
     for (q, text, title, net, lang, author, want) in POST_ROWS {
-        check(
-            q,
-            &post(text, *title, *net, *lang, *author),
-            *want,
-            &mut failures,
-        );
+        check(q, &post(text, *title, *net, *lang, *author), *want, &mut failures);
     }
     assert_clean(&failures);
 }
@@ -344,10 +333,7 @@ fn brands() -> Matcher {
     let rule = |name: &str, q: &str, accounts: &[&str]| BrandRule {
         name: name.into(),
         query: Query::parse(q).unwrap(),
-        own_accounts: accounts
-            .iter()
-            .map(|a| a.parse::<OwnAccount>().unwrap())
-            .collect(),
+        own_accounts: accounts.iter().map(|a| a.parse::<OwnAccount>().unwrap()).collect(),
     };
     Matcher::new(vec![
         rule("Acme", "acme", ACME_OWN),
@@ -377,9 +363,7 @@ fn own_accounts_are_never_mentions() {
         let p = post(text, None, *net, None, *author);
         let got = m.matching_brands(&p);
         if got != *want {
-            failures.push(format!(
-                "{net} {author:?} {text:?}: want {want:?}, got {got:?}"
-            ));
+            failures.push(format!("{net} {author:?} {text:?}: want {want:?}, got {got:?}"));
         }
     }
     assert_clean(&failures);

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use super::{PublishError, Published, Publisher, Reply};
 use crate::clock::SharedClock;
 use crate::domain::{ChatUser, MentionId, Network};
-use crate::store::{ActivityEntry, ActivityKind, Mention, MentionState, OutboxEntry, OutboxState, SentReply, Store, StoreError};
+use crate::store::{
+    ActivityEntry, ActivityKind, Mention, MentionState, OutboxEntry, OutboxState, SentReply, Store, StoreError,
+};
 
 /// How many times a transient failure is retried before the reply is left pending.
 const ATTEMPTS: u32 = 3;
@@ -36,7 +38,10 @@ pub enum OutboxError {
 #[derive(Debug, Clone)]
 pub enum SendOutcome {
     /// Posted now.
-    Sent { mention: Box<Mention>, published: Published },
+    Sent {
+        mention: Box<Mention>,
+        published: Published,
+    },
     /// The same reply was already posted earlier; nothing was sent again.
     AlreadySent { published: Published },
 }
@@ -61,7 +66,12 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(store: Store, clock: SharedClock) -> Outbox {
-        Outbox { store, clock, replay: None, publishers: HashMap::new() }
+        Outbox {
+            store,
+            clock,
+            replay: None,
+            publishers: HashMap::new(),
+        }
     }
 
     /// The publisher for mentions read by the replay source.
@@ -76,7 +86,11 @@ impl Outbox {
     }
 
     fn publisher_for(&self, replayed: bool, network: Network) -> Result<&Arc<dyn Publisher>, OutboxError> {
-        let found = if replayed { self.replay.as_ref() } else { self.publishers.get(&network) };
+        let found = if replayed {
+            self.replay.as_ref()
+        } else {
+            self.publishers.get(&network)
+        };
         found.ok_or(OutboxError::NoPublisher(network))
     }
 
@@ -119,7 +133,12 @@ impl Outbox {
         };
         let (entry, fresh) = self.store.outbox_intent(entry).await?;
         if let OutboxState::Sent { post_id, url, .. } = &entry.state {
-            return Ok(SendOutcome::AlreadySent { published: Published { post_id: post_id.clone(), url: url.clone() } });
+            return Ok(SendOutcome::AlreadySent {
+                published: Published {
+                    post_id: post_id.clone(),
+                    url: url.clone(),
+                },
+            });
         }
         self.deliver(entry, !fresh).await
     }
@@ -174,27 +193,49 @@ impl Outbox {
         let now = self.clock.now();
         match result {
             Ok(published) => {
-                entry.state = OutboxState::Sent { post_id: published.post_id.clone(), url: published.url.clone(), at: now };
+                entry.state = OutboxState::Sent {
+                    post_id: published.post_id.clone(),
+                    url: published.url.clone(),
+                    at: now,
+                };
                 self.store.outbox_update(&entry).await?;
                 let mention = self.record_sent(&entry, &mention, &published)?;
-                Ok(SendOutcome::Sent { mention: Box::new(mention), published })
+                Ok(SendOutcome::Sent {
+                    mention: Box::new(mention),
+                    published,
+                })
             }
             Err(e) => {
                 if !e.is_transient() {
-                    entry.state = OutboxState::Failed { reason: e.to_string(), at: now };
+                    entry.state = OutboxState::Failed {
+                        reason: e.to_string(),
+                        at: now,
+                    };
                 } else {
                     // Left pending: `resume_pending` tries again later.
                     entry.attempts = 0;
                 }
                 self.store.outbox_update(&entry).await?;
                 let who = Some(&entry.requested_by);
-                self.store.audit(now, who, "reply", Some(entry.mention), Some(entry.text.clone()), &format!("failed: {e}"))?;
+                self.store.audit(
+                    now,
+                    who,
+                    "reply",
+                    Some(entry.mention),
+                    Some(entry.text.clone()),
+                    &format!("failed: {e}"),
+                )?;
                 Err(OutboxError::Publish(e))
             }
         }
     }
 
-    fn record_sent(&self, entry: &OutboxEntry, mention: &Mention, published: &Published) -> Result<Mention, StoreError> {
+    fn record_sent(
+        &self,
+        entry: &OutboxEntry,
+        mention: &Mention,
+        published: &Published,
+    ) -> Result<Mention, StoreError> {
         let now = self.clock.now();
         let reply = SentReply {
             post_id: published.post_id.clone(),
@@ -213,7 +254,14 @@ impl Outbox {
             via_talkback: true,
         })?;
         let result = format!("ok: posted {}", published.post_id);
-        self.store.audit(now, Some(&entry.requested_by), "reply", Some(entry.mention), Some(entry.text.clone()), &result)?;
+        self.store.audit(
+            now,
+            Some(&entry.requested_by),
+            "reply",
+            Some(entry.mention),
+            Some(entry.text.clone()),
+            &result,
+        )?;
         Ok(updated)
     }
 }

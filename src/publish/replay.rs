@@ -63,7 +63,12 @@ impl Publisher for ReplayPublisher {
             let mut bytes = serde_json::to_vec(&line).map_err(|e| PublishError::Transport(e.to_string()))?;
             bytes.push(b'\n');
             let io = |e: std::io::Error| PublishError::Transport(format!("{}: {e}", self.file.display()));
-            let mut f = tokio::fs::OpenOptions::new().create(true).append(true).open(&self.file).await.map_err(io)?;
+            let mut f = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.file)
+                .await
+                .map_err(io)?;
             f.write_all(&bytes).await.map_err(io)?;
             f.sync_data().await.map_err(io)?;
         }

@@ -26,7 +26,10 @@ struct Cursor {
 impl Cursor {
     fn parse(s: &str) -> Cursor {
         let (o, l) = s.split_once('@').unwrap_or((s, "0"));
-        Cursor { offset: o.parse().unwrap_or(0), line: l.parse().unwrap_or(0) }
+        Cursor {
+            offset: o.parse().unwrap_or(0),
+            line: l.parse().unwrap_or(0),
+        }
     }
 
     fn render(self) -> String {
@@ -43,7 +46,11 @@ pub struct Batch {
 
 impl ReplaySource {
     pub fn new(name: &str, path: PathBuf, every: Duration) -> ReplaySource {
-        ReplaySource { name: name.to_string(), path, every }
+        ReplaySource {
+            name: name.to_string(),
+            path,
+            every,
+        }
     }
 
     /// Reads every complete line after the cursor.
@@ -58,7 +65,11 @@ impl ReplaySource {
         file.read_to_end(&mut buf).await.map_err(io)?;
         // Only whole lines: a line still being written is read next time.
         let complete = buf.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
-        let mut batch = Batch { posts: Vec::new(), skipped: 0, cursor: from };
+        let mut batch = Batch {
+            posts: Vec::new(),
+            skipped: 0,
+            cursor: from,
+        };
         for raw in buf[..complete].split(|b| *b == b'\n') {
             if batch.cursor.offset >= from.offset + complete as u64 {
                 break;
@@ -82,10 +93,15 @@ impl ReplaySource {
 
     /// Reads what is new, hands it to the pipeline and moves the cursor. Returns the batch.
     pub async fn poll_once(&self, cx: &SourceContext) -> Result<Batch, SourceError> {
-        let from = cx.store.cursor(&self.name)?.map(|c| Cursor::parse(&c)).unwrap_or_default();
+        let from = cx
+            .store
+            .cursor(&self.name)?
+            .map(|c| Cursor::parse(&c))
+            .unwrap_or_default();
         let batch = self.read_new(from).await?;
         if batch.cursor != from {
-            cx.deliver(&self.name, true, &batch.posts, &batch.cursor.render()).await?;
+            cx.deliver(&self.name, true, &batch.posts, &batch.cursor.render())
+                .await?;
         }
         Ok(batch)
     }

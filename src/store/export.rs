@@ -67,8 +67,10 @@ impl Store {
             if line.trim().is_empty() {
                 continue;
             }
-            let record: Record = serde_json::from_str(&line)
-                .map_err(|e| StoreError::Import { line: i + 1, message: e.to_string() })?;
+            let record: Record = serde_json::from_str(&line).map_err(|e| StoreError::Import {
+                line: i + 1,
+                message: e.to_string(),
+            })?;
             self.import_record(record)?;
             n += 1;
         }
@@ -81,7 +83,8 @@ impl Store {
         match record {
             Record::Meta { next_mention_id } => {
                 let current = t.meta.get(NEXT_MENTION_ID)?.map(|v| be_u64(&v)).unwrap_or(1);
-                t.meta.insert(NEXT_MENTION_ID, &next_mention_id.max(current).to_be_bytes())?;
+                t.meta
+                    .insert(NEXT_MENTION_ID, &next_mention_id.max(current).to_be_bytes())?;
             }
             Record::Cursor { source, cursor } => {
                 t.cursors.insert(source.as_bytes(), cursor.as_bytes())?;

@@ -152,12 +152,20 @@ impl Mention {
     }
 
     fn note(&mut self, by: Option<&ChatUser>, what: String, now: DateTime<Utc>) {
-        self.history.push(HistoryEntry { at: now, by: by.cloned(), what });
+        self.history.push(HistoryEntry {
+            at: now,
+            by: by.cloned(),
+            what,
+        });
     }
 
     fn not_dismissed(&self) -> Result<(), LifecycleError> {
         if self.state == MentionState::Dismissed {
-            let reason = self.dismissed_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+            let reason = self
+                .dismissed_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             return Err(LifecycleError::Dismissed(self.id, reason));
         }
         Ok(())
@@ -186,7 +194,11 @@ impl Mention {
         let Some(holder) = self.claimed_by.take() else {
             return Err(LifecycleError::NotClaimed(self.id));
         };
-        let what = if &holder == by { "unclaimed".to_string() } else { format!("released {holder}'s claim") };
+        let what = if &holder == by {
+            "unclaimed".to_string()
+        } else {
+            format!("released {holder}'s claim")
+        };
         self.note(Some(by), what, now);
         Ok(())
     }
@@ -206,7 +218,11 @@ impl Mention {
     pub fn snooze(&mut self, by: &ChatUser, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), LifecycleError> {
         self.not_dismissed()?;
         self.snoozed_until = Some(until);
-        self.note(Some(by), format!("snoozed until {}", until.format("%Y-%m-%d %H:%M UTC")), now);
+        self.note(
+            Some(by),
+            format!("snoozed until {}", until.format("%Y-%m-%d %H:%M UTC")),
+            now,
+        );
         Ok(())
     }
 

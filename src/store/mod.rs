@@ -72,7 +72,10 @@ impl Store {
         let db = sled::Config::new()
             .path(path)
             .open()
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let tree = |name: &str| db.open_tree(name);
         let inner = Inner {
             path: path.to_path_buf(),
@@ -146,7 +149,10 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { what: what.to_string(), source })
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt {
+        what: what.to_string(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,11 @@ use crate::domain::{ChatUser, MentionId, Network};
 pub enum OutboxState {
     /// Stored and flushed; the network call may or may not have happened.
     Pending,
-    Sent { post_id: String, url: Option<String>, at: DateTime<Utc> },
+    Sent {
+        post_id: String,
+        url: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// The network refused it for good.
     Failed { reason: String, at: DateTime<Utc> },
 }
@@ -88,7 +92,11 @@ impl Store {
     }
 
     pub fn outbox_entry(&self, key: &str) -> Result<Option<OutboxEntry>, StoreError> {
-        self.inner.outbox.get(key.as_bytes())?.map(|v| decode("outbox entry", &v)).transpose()
+        self.inner
+            .outbox
+            .get(key.as_bytes())?
+            .map(|v| decode("outbox entry", &v))
+            .transpose()
     }
 
     pub async fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
@@ -111,7 +119,11 @@ impl Store {
     }
 
     pub(super) fn outbox_all(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.inner.outbox.iter().map(|e| decode("outbox entry", &e?.1)).collect()
+        self.inner
+            .outbox
+            .iter()
+            .map(|e| decode("outbox entry", &e?.1))
+            .collect()
     }
 
     /// Appends to the audit log.
@@ -163,14 +175,23 @@ impl Store {
     /// Records one own post in the activity ledger; false when it was already there.
     pub fn record_activity(&self, entry: &ActivityEntry) -> Result<bool, StoreError> {
         let key = activity_key(entry.network, &entry.post_id, &entry.brand);
-        let previous = self.inner.activity.compare_and_swap(key, None as Option<&[u8]>, Some(encode(entry)))?;
+        let previous = self
+            .inner
+            .activity
+            .compare_and_swap(key, None as Option<&[u8]>, Some(encode(entry)))?;
         Ok(previous.is_ok())
     }
 
     /// True when the post is one of any brand's own posts.
     pub fn is_own_post(&self, network: Network, post_id: &str) -> Result<bool, StoreError> {
         let prefix = format!("{}\0{}\0", network.as_str(), post_id);
-        Ok(self.inner.activity.scan_prefix(prefix.as_bytes()).next().transpose()?.is_some())
+        Ok(self
+            .inner
+            .activity
+            .scan_prefix(prefix.as_bytes())
+            .next()
+            .transpose()?
+            .is_some())
     }
 
     /// The whole ledger, optionally for one brand.

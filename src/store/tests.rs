@@ -42,7 +42,10 @@ fn ids_are_short_unique_and_increasing_and_posts_dedupe_per_brand() {
     let b = new_id(s.insert_mention("Acme", &post("2", None), None, false, t(1)).unwrap());
     let c = new_id(s.insert_mention("Globex", &post("1", None), None, false, t(2)).unwrap());
     assert_eq!((a, b, c), (MentionId(1), MentionId(2), MentionId(3)));
-    assert!(matches!(s.insert_mention("acme", &post("1", None), None, false, t(3)).unwrap(), Ingested::Duplicate(MentionId(1))));
+    assert!(matches!(
+        s.insert_mention("acme", &post("1", None), None, false, t(3)).unwrap(),
+        Ingested::Duplicate(MentionId(1))
+    ));
     assert_eq!(s.pending_alerts().unwrap().len(), 3);
 }
 
@@ -50,7 +53,11 @@ fn ids_are_short_unique_and_increasing_and_posts_dedupe_per_brand() {
 fn lifecycle_new_open_claim_snooze_dismiss() {
     let (_d, s) = store();
     let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
-    let msg = MessageRef { platform: "console".into(), channel: "c".into(), id: "1".into() };
+    let msg = MessageRef {
+        platform: "console".into(),
+        channel: "c".into(),
+        id: "1".into(),
+    };
     let m = s.mark_alerted(id, msg).unwrap();
     assert_eq!(m.state, MentionState::Open);
     assert!(s.pending_alerts().unwrap().is_empty());
@@ -73,7 +80,13 @@ fn lifecycle_new_open_claim_snooze_dismiss() {
 fn follow_ups_join_the_conversation_once_and_reopen_answered_mentions() {
     let (_d, s) = store();
     let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
-    let reply = SentReply { post_id: "r1".into(), url: None, text: "hi".into(), by: None, at: t(5) };
+    let reply = SentReply {
+        post_id: "r1".into(),
+        url: None,
+        text: "hi".into(),
+        by: None,
+        at: t(5),
+    };
     let m = s.record_reply(id, reply).unwrap();
     assert_eq!(m.state, MentionState::Answered);
     assert_eq!(m.first_response_at, Some(t(5)));
@@ -88,7 +101,10 @@ fn follow_ups_join_the_conversation_once_and_reopen_answered_mentions() {
     assert!(s.join_conversations(&post("2", Some("r1")), t(11)).unwrap().is_empty());
     // A reply to the follow-up joins too.
     assert_eq!(s.join_conversations(&post("3", Some("2")), t(12)).unwrap().len(), 1);
-    assert!(s.join_conversations(&post("4", Some("unknown")), t(12)).unwrap().is_empty());
+    assert!(s
+        .join_conversations(&post("4", Some("unknown")), t(12))
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -107,7 +123,13 @@ async fn outbox_intents_are_unique_by_key() {
     };
     let (_, fresh) = s.outbox_intent(entry.clone()).await.unwrap();
     assert!(fresh);
-    let (existing, fresh) = s.outbox_intent(OutboxEntry { text: "other".into(), ..entry }).await.unwrap();
+    let (existing, fresh) = s
+        .outbox_intent(OutboxEntry {
+            text: "other".into(),
+            ..entry
+        })
+        .await
+        .unwrap();
     assert!(!fresh);
     assert_eq!(existing.text, "hello");
     assert_eq!(s.outbox_pending().unwrap().len(), 1);
@@ -118,9 +140,27 @@ async fn export_import_round_trips_everything() {
     let (_d, s) = store();
     let id = new_id(s.insert_mention("Acme", &post("1", None), None, false, t(0)).unwrap());
     new_id(s.insert_mention("Acme", &post("2", None), None, false, t(1)).unwrap());
-    s.record_reply(id, SentReply { post_id: "r1".into(), url: None, text: "hi".into(), by: None, at: t(5) }).unwrap();
+    s.record_reply(
+        id,
+        SentReply {
+            post_id: "r1".into(),
+            url: None,
+            text: "hi".into(),
+            by: None,
+            at: t(5),
+        },
+    )
+    .unwrap();
     s.set_cursor("replay", "42").await.unwrap();
-    s.audit(t(5), Some(&ChatUser::new("console", "op")), "reply", Some(id), Some("hi".into()), "ok").unwrap();
+    s.audit(
+        t(5),
+        Some(&ChatUser::new("console", "op")),
+        "reply",
+        Some(id),
+        Some("hi".into()),
+        "ok",
+    )
+    .unwrap();
     s.record_activity(&ActivityEntry {
         brand: "Acme".into(),
         network: Network::Mastodon,
@@ -138,14 +178,30 @@ async fn export_import_round_trips_everything() {
     assert_eq!(n, 6);
     let mut second = Vec::new();
     copy.export(&mut second).unwrap();
-    assert_eq!(String::from_utf8(first.clone()).unwrap(), String::from_utf8(second).unwrap());
+    assert_eq!(
+        String::from_utf8(first.clone()).unwrap(),
+        String::from_utf8(second).unwrap()
+    );
     // Indexes were rebuilt: dedupe, threads, pending queue and id allocation all still work.
-    assert!(matches!(copy.insert_mention("Acme", &post("1", None), None, false, t(9)).unwrap(), Ingested::Duplicate(_)));
+    assert!(matches!(
+        copy.insert_mention("Acme", &post("1", None), None, false, t(9))
+            .unwrap(),
+        Ingested::Duplicate(_)
+    ));
     assert_eq!(copy.join_conversations(&post("9", Some("r1")), t(9)).unwrap().len(), 1);
     assert_eq!(copy.pending_alerts().unwrap().len(), 2);
-    assert_eq!(new_id(copy.insert_mention("Acme", &post("3", None), None, false, t(9)).unwrap()), MentionId(3));
+    assert_eq!(
+        new_id(
+            copy.insert_mention("Acme", &post("3", None), None, false, t(9))
+                .unwrap()
+        ),
+        MentionId(3)
+    );
     // Importing into a store that holds data is refused.
-    assert!(matches!(copy.import(&mut first.as_slice()).await, Err(StoreError::NotEmpty(_))));
+    assert!(matches!(
+        copy.import(&mut first.as_slice()).await,
+        Err(StoreError::NotEmpty(_))
+    ));
 }
 
 #[tokio::test]

@@ -17,16 +17,70 @@ impl Default for Lexicon {
     fn default() -> Self {
         Lexicon {
             positive: words(&[
-                "love", "loving", "great", "awesome", "amazing", "thanks", "thank you", "excellent", "fantastic",
-                "impressed", "happy", "nice", "best", "brilliant", "smooth", "kudos", "shoutout", "perfect", "🎉",
-                "❤️", "😍", "🙌", "👏",
+                "love",
+                "loving",
+                "great",
+                "awesome",
+                "amazing",
+                "thanks",
+                "thank you",
+                "excellent",
+                "fantastic",
+                "impressed",
+                "happy",
+                "nice",
+                "best",
+                "brilliant",
+                "smooth",
+                "kudos",
+                "shoutout",
+                "perfect",
+                "🎉",
+                "❤️",
+                "😍",
+                "🙌",
+                "👏",
             ]),
             negative: words(&[
-                "broken", "down", "outage", "terrible", "awful", "worst", "hate", "angry", "frustrated", "disappointed",
-                "refund", "crash", "crashes", "error", "fails", "failing", "failed", "bug", "unusable", "slow",
-                "overcharged", "ridiculous", "useless", "waiting", "no response", "😡", "🤬", "👎",
+                "broken",
+                "down",
+                "outage",
+                "terrible",
+                "awful",
+                "worst",
+                "hate",
+                "angry",
+                "frustrated",
+                "disappointed",
+                "refund",
+                "crash",
+                "crashes",
+                "error",
+                "fails",
+                "failing",
+                "failed",
+                "bug",
+                "unusable",
+                "slow",
+                "overcharged",
+                "ridiculous",
+                "useless",
+                "waiting",
+                "no response",
+                "😡",
+                "🤬",
+                "👎",
             ]),
-            negators: words(&["not ", "never ", "no longer ", "isn't ", "doesn't ", "don't ", "wasn't ", "hardly "]),
+            negators: words(&[
+                "not ",
+                "never ",
+                "no longer ",
+                "isn't ",
+                "doesn't ",
+                "don't ",
+                "wasn't ",
+                "hardly ",
+            ]),
         }
     }
 }
@@ -43,7 +97,14 @@ impl Lexicon {
             for w in list.iter() {
                 for (at, _) in text.match_indices(w.as_str()) {
                     let before = &text[..at];
-                    let window: String = before.chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+                    let window: String = before
+                        .chars()
+                        .rev()
+                        .take(12)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
                     let negated = self.negators.iter().any(|n| window.ends_with(n.as_str()));
                     score += if negated { -sign } else { sign };
                 }
@@ -57,22 +118,75 @@ impl Lexicon {
     }
 
     pub fn intent(&self, text: &str, sentiment: Sentiment) -> Intent {
-        if has_any(text, &[" vs ", " vs. ", "versus", "cheaper", "compared to", "switching to", "switch to", "alternative to", "better than"]) {
+        if has_any(
+            text,
+            &[
+                " vs ",
+                " vs. ",
+                "versus",
+                "cheaper",
+                "compared to",
+                "switching to",
+                "switch to",
+                "alternative to",
+                "better than",
+            ],
+        ) {
             return Intent::Comparison;
         }
-        if has_any(text, &["bug", "crash", "error", "stack trace", "500", "broken", "doesn't work", "does not work", "fails to", "returns"]) {
+        if has_any(
+            text,
+            &[
+                "bug",
+                "crash",
+                "error",
+                "stack trace",
+                "500",
+                "broken",
+                "doesn't work",
+                "does not work",
+                "fails to",
+                "returns",
+            ],
+        ) {
             return Intent::BugReport;
         }
         if sentiment == Sentiment::Positive && !text.contains('?') {
             return Intent::Praise;
         }
-        if has_any(text, &["pricing", "how much", "buy", "purchase", "sign up", "trial", "quote", "upgrade to", "looking for a"]) && sentiment != Sentiment::Negative {
+        if has_any(
+            text,
+            &[
+                "pricing",
+                "how much",
+                "buy",
+                "purchase",
+                "sign up",
+                "trial",
+                "quote",
+                "upgrade to",
+                "looking for a",
+            ],
+        ) && sentiment != Sentiment::Negative
+        {
             return Intent::PurchaseIntent;
         }
         if sentiment == Sentiment::Negative {
             return Intent::Complaint;
         }
-        if text.contains('?') || has_any(text, &["anyone know", "does anyone", "how do i", "how to", "wondering", "is there a way"]) {
+        if text.contains('?')
+            || has_any(
+                text,
+                &[
+                    "anyone know",
+                    "does anyone",
+                    "how do i",
+                    "how to",
+                    "wondering",
+                    "is there a way",
+                ],
+            )
+        {
             return Intent::Question;
         }
         if sentiment == Sentiment::Positive {

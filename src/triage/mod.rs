@@ -45,13 +45,23 @@ impl Triage {
 fn first_name(post: &Post) -> String {
     let author = post.author.as_ref();
     if let Some(name) = author.and_then(|a| a.name.as_deref()) {
-        if let Some(first) = name.split_whitespace().next().filter(|w| w.chars().all(char::is_alphabetic)) {
+        if let Some(first) = name
+            .split_whitespace()
+            .next()
+            .filter(|w| w.chars().all(char::is_alphabetic))
+        {
             return first.to_string();
         }
     }
     author
         .and_then(|a| a.handle.as_deref())
-        .map(|h| h.trim_start_matches('@').split(['@', '.']).next().unwrap_or("").to_string())
+        .map(|h| {
+            h.trim_start_matches('@')
+                .split(['@', '.'])
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "there".to_string())
 }
