@@ -11,9 +11,9 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::chat::console;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{Config, ConfigErrors, Needs};
+use crate::config::{BrandConfig, Config, ConfigErrors, Needs};
 use crate::domain::Post;
-use crate::matcher::{BrandRule, Matcher};
+use crate::matcher::Matcher;
 use crate::store::Store;
 use crate::triage::Triage;
 
@@ -118,15 +118,7 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
         }
         Cmd::Match(arg) => {
             let config = load(&arg, Needs::BrandsOnly)?;
-            let rules = config
-                .brands
-                .iter()
-                .map(|b| BrandRule {
-                    name: b.name.clone(),
-                    query: b.query.clone(),
-                    own_accounts: b.own_accounts.clone(),
-                })
-                .collect();
+            let rules = config.brands.iter().map(BrandConfig::rule).collect();
             let matcher = Matcher::new(rules);
             each_post(|post, out| {
                 for i in matcher.matching_brands(post) {

@@ -39,14 +39,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(brands: &[BrandConfig], triage: Triage, store: Store, clock: SharedClock) -> Pipeline {
-        let rules = brands
-            .iter()
-            .map(|b| BrandRule {
-                name: b.name.clone(),
-                query: b.query.clone(),
-                own_accounts: b.own_accounts.clone(),
-            })
-            .collect();
+        let rules = brands.iter().map(BrandConfig::rule).collect();
         Pipeline {
             matcher: Matcher::new(rules),
             triage,

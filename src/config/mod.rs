@@ -5,6 +5,7 @@
 mod build;
 mod chat;
 pub mod diag;
+mod ops;
 mod section;
 pub mod values;
 
@@ -62,6 +63,17 @@ pub struct BrandConfig {
     pub own_accounts: Vec<OwnAccount>,
     pub channel: Option<String>,
     pub timezone: chrono_tz::Tz,
+}
+
+impl BrandConfig {
+    /// What the matcher needs of this brand.
+    pub fn rule(&self) -> crate::matcher::BrandRule {
+        crate::matcher::BrandRule {
+            name: self.name.clone(),
+            query: self.query.clone(),
+            own_accounts: self.own_accounts.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,8 +1,14 @@
 //! The words of the domain — posts, networks, handles, mention ids, intents — as parsed types.
 //! Everything here is plain data: no I/O, no knowledge of sled, chat platforms or HTTP.
 
+mod duration;
+mod ids;
+
 use std::fmt;
 use std::str::FromStr;
+
+pub use duration::HumanDuration;
+pub use ids::{ChatUser, Handle, MentionId, OwnAccount};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -78,33 +84,6 @@ impl FromStr for Network {
                 let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
                 format!("unknown network `{s}` (expected one of: {})", names.join(", "))
             })
-    }
-}
-
-/// An account name on a network, compared case-insensitively and with any leading `@` ignored,
-/// so `@Bob@example.social` and `bob@example.social` are the same person.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Handle(String);
-
-impl Handle {
-    pub fn new(raw: &str) -> Handle {
-        Handle(raw.trim().trim_start_matches('@').to_lowercase())
-    }
-
-    /// The normalized form: lowercase, no leading `@`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_same(&self, raw: &str) -> bool {
-        let raw = raw.trim().trim_start_matches('@');
-        raw.to_lowercase() == self.0
-    }
-}
-
-impl fmt::Display for Handle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -207,29 +186,6 @@ fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String
     }))
 }
 
-/// A mention's short id, shown as `#42`. Unique and increasing within one store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct MentionId(pub u64);
-
-impl fmt::Display for MentionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-impl FromStr for MentionId {
-    type Err = String;
-    /// Accepts `42` and `#42`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits = s.trim().strip_prefix('#').unwrap_or(s.trim());
-        match digits.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(MentionId(n)),
-            _ => Err(format!("`{s}` is not a mention id (write it as 42 or #42)")),
-        }
-    }
-}
-
 /// What the author wants (design §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -298,162 +254,14 @@ impl fmt::Display for Sentiment {
     }
 }
 
-/// A chat user, written `platform:USERID` (`slack:U0123ABC`, `discord:4123…`, `console:operator`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ChatUser(pub String);
-
-impl ChatUser {
-    pub fn new(platform: &str, id: &str) -> ChatUser {
-        ChatUser(format!("{platform}:{id}"))
-    }
-}
-
-impl fmt::Display for ChatUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An own account of a brand: `network:handle` (design §10).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct OwnAccount {
-    pub network: Network,
-    pub handle: Handle,
-}
-
-impl OwnAccount {
-    /// True when `post` was written by this account.
-    pub fn wrote(&self, post: &Post) -> bool {
-        // Replay posts keep the network they name, so the network must match too.
-        post.network == self.network && post.author_handle().is_some_and(|h| self.handle.is_same(h))
-    }
-}
-
-impl FromStr for OwnAccount {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (net, handle) = s
-            .split_once(':')
-            .ok_or_else(|| format!("`{s}` is not `network:handle` (e.g. `mastodon:@acme@mastodon.social`)"))?;
-        let network: Network = net.parse()?;
-        let handle = handle.trim();
-        if handle.trim_start_matches('@').is_empty() {
-            return Err(format!("`{s}` has no handle after `{net}:`"));
-        }
-        Ok(OwnAccount {
-            network,
-            handle: Handle::new(handle),
-        })
-    }
-}
-
-/// A span of time written the way people write it: `30s`, `5m`, `2h`, `1d`, `1h30m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HumanDuration(pub std::time::Duration);
-
-impl HumanDuration {
-    pub fn as_std(self) -> std::time::Duration {
-        self.0
-    }
-
-    pub fn as_chrono(self) -> chrono::Duration {
-        chrono::Duration::from_std(self.0).unwrap_or(chrono::Duration::MAX)
-    }
-}
-
-impl FromStr for HumanDuration {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let expected = || format!("`{s}` is not a duration (expected e.g. `30s`, `5m`, `2h`, `1d` or `1h30m`)");
-        let mut total: u64 = 0;
-        let mut digits = String::new();
-        let mut parts = 0;
-        for c in s.trim().chars() {
-            if c.is_ascii_digit() {
-                digits.push(c);
-                continue;
-            }
-            let unit = match c {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                'd' => 86_400,
-                'w' => 7 * 86_400,
-                _ => return Err(expected()),
-            };
-            let n: u64 = digits.parse().map_err(|_| expected())?;
-            total = n
-                .checked_mul(unit)
-                .and_then(|v| total.checked_add(v))
-                .ok_or_else(expected)?;
-            digits.clear();
-            parts += 1;
-        }
-        if parts == 0 || !digits.is_empty() {
-            return Err(expected());
-        }
-        if total == 0 {
-            return Err(format!("`{s}` is zero; a duration must be positive"));
-        }
-        Ok(HumanDuration(std::time::Duration::from_secs(total)))
-    }
-}
-
-impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut secs = self.0.as_secs();
-        if secs == 0 {
-            return f.write_str("0s");
-        }
-        for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
-            if secs >= unit {
-                write!(f, "{}{name}", secs / unit)?;
-                secs %= unit;
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse_and_print() {
-        let d: HumanDuration = "1h30m".parse().unwrap();
-        assert_eq!(d.0.as_secs(), 5400);
-        assert_eq!(d.to_string(), "1h30m");
-        assert_eq!("2d".parse::<HumanDuration>().unwrap().0.as_secs(), 172_800);
-        for bad in ["", "5", "m", "5x", "0s", "1.5h"] {
-            assert!(bad.parse::<HumanDuration>().is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn post_parses_minimal_and_numeric_ids() {
         let p: Post = serde_json::from_str(r#"{"network":"hackernews","id":123,"text":"hi"}"#).unwrap();
         assert_eq!(p.id, "123");
         assert_eq!(p.author_label(), "someone");
-    }
-
-    #[test]
-    fn mention_ids_parse_with_and_without_hash() {
-        assert_eq!("#42".parse::<MentionId>().unwrap(), MentionId(42));
-        assert_eq!("42".parse::<MentionId>().unwrap(), MentionId(42));
-        assert!("x".parse::<MentionId>().is_err());
-        assert!("0".parse::<MentionId>().is_err());
-    }
-
-    #[test]
-    fn own_accounts_compare_handles_loosely() {
-        let own: OwnAccount = "mastodon:@Acme@mastodon.social".parse().unwrap();
-        let p: Post = serde_json::from_str(
-            r#"{"network":"mastodon","id":"1","text":"x","author":{"handle":"acme@Mastodon.social"}}"#,
-        )
-        .unwrap();
-        assert!(own.wrote(&p));
-        assert!("nowhere:@a".parse::<OwnAccount>().is_err());
     }
 }
