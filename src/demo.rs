@@ -13,6 +13,7 @@ use crate::chat::console::{self, Output};
 use crate::clock::SharedClock;
 use crate::config::{Config, Needs};
 use crate::sources::ReplaySource;
+use crate::store::ActivityKind;
 
 pub const CONFIG: &str = include_str!("../bot-config/demo/talkback.toml");
 pub const POSTS: &str = include_str!("../bot-config/demo/posts.jsonl");
@@ -66,6 +67,22 @@ pub async fn run(
             plural(posted)
         ),
     );
+    for brand in &app.config.brands {
+        let own = app.store.activity(Some(&brand.name))?;
+        let count = |k: ActivityKind| own.iter().filter(|e| e.kind == k).count();
+        say(
+            &out,
+            &format!(
+                "{}'s own posts (counted for the daily nudge, never alerted): {} broadcast, {} repl{}, {} share{}.",
+                brand.name,
+                count(ActivityKind::Broadcast),
+                count(ActivityKind::Reply),
+                if count(ActivityKind::Reply) == 1 { "y" } else { "ies" },
+                count(ActivityKind::Share),
+                plural(count(ActivityKind::Share))
+            ),
+        );
+    }
     let commands = app.commands();
     console::read_commands(input, &commands, &app.console_user(), &out).await?;
     app.store.flush().await?;
