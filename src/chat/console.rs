@@ -39,17 +39,22 @@ impl ConsoleChat {
 
 #[async_trait]
 impl ChatAdapter for ConsoleChat {
+    fn platform(&self) -> &'static str {
+        "console"
+    }
+
     async fn post_alert(&self, to: &ChannelRef, mention: &Mention) -> Result<MessageRef, ChatError> {
         self.print(&format!("\n{}", render::alert_text(mention, self.clock.now())))?;
         Ok(MessageRef {
             platform: "console".into(),
             channel: to.0.clone(),
             id: mention.id.0.to_string(),
+            group: Vec::new(),
         })
     }
 
     /// A terminal cannot edit what it printed; the thread note already says what changed.
-    async fn update_alert(&self, _msg: &MessageRef, _mention: &Mention) -> Result<(), ChatError> {
+    async fn update_alert(&self, _msg: &MessageRef, _mentions: &[Mention]) -> Result<(), ChatError> {
         Ok(())
     }
 

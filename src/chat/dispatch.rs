@@ -66,12 +66,25 @@ impl Dispatcher {
     /// Posts every pending alert, oldest first. Stops at the first chat failure (the rest stay
     /// pending); returns how many went out.
     pub async fn post_pending(&self) -> Result<usize, DispatchError> {
-        let mut posted = 0;
+        // One batch per channel, so a platform can group a burst into fewer messages.
+        let mut batches: Vec<(ChannelRef, Vec<crate::store::Mention>)> = Vec::new();
         for m in self.store.pending_alerts()? {
             let to = self.channels.get(&m.brand.to_lowercase()).unwrap_or(&self.fallback);
-            let msg = self.chat.post_alert(to, &m).await?;
-            self.store.mark_alerted(m.id, msg)?;
-            posted += 1;
+            match batches.iter_mut().find(|(c, _)| c == to) {
+                Some((_, list)) => list.push(m),
+                None => batches.push((to.clone(), vec![m])),
+            }
+        }
+        let mut posted = 0;
+        for (to, mentions) in batches {
+            let (refs, error) = self.chat.post_alerts(&to, &mentions).await;
+            for (m, msg) in mentions.iter().zip(refs) {
+                self.store.mark_alerted(m.id, msg)?;
+                posted += 1;
+            }
+            if let Some(e) = error {
+                return Err(e.into());
+            }
         }
         Ok(posted)
     }
@@ -84,7 +97,7 @@ impl Dispatcher {
             Notice::Changed { mention, note } => {
                 // Re-read: the alert may have been posted since the notice was made.
                 let current = self.store.mention(mention.id)?;
-                announce(self.chat.as_ref(), &current, note).await;
+                announce(self.chat.as_ref(), &self.store, &current, note).await;
             }
         }
         Ok(())

@@ -113,7 +113,7 @@ impl Commands {
                     .last()
                     .map(|h| format!("{} by {user}", h.what))
                     .unwrap_or_default();
-                announce(self.chat.as_ref(), &m, &note).await;
+                announce(self.chat.as_ref(), &self.store, &m, &note).await;
                 Ok(format!(
                     "{id} {}.",
                     m.history.last().map(|h| h.what.as_str()).unwrap_or(action)
@@ -128,21 +128,24 @@ impl Commands {
         }
     }
 
+    /// True when `user` is listed in `team.repliers`.
+    pub fn may_reply(&self, user: &ChatUser) -> bool {
+        self.repliers.contains(user)
+    }
+
+    /// What someone who may not publish is told.
+    pub fn reply_refusal(&self, user: &ChatUser) -> String {
+        format!(
+            "Only the chat users listed in `team.repliers` may publish replies, and {user} is not one of them. \
+             Ask an admin to add \"{user}\" to `team.repliers`; you can still claim, dismiss and snooze."
+        )
+    }
+
     async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
         let now = self.clock.now();
-        if !self.repliers.contains(user) {
-            let _ = self.store.audit(
-                now,
-                Some(user),
-                "reply",
-                Some(id),
-                None,
-                "refused: not in team.repliers",
-            );
-            return format!(
-                "Only the chat users listed in `team.repliers` may publish replies, and {user} is not one of them. \
-                 Ask an admin to add \"{user}\" to `team.repliers`; you can still claim, dismiss and snooze."
-            );
+        if !self.may_reply(user) {
+            let _ = self.store.audit(now, Some(user), "reply", Some(id), None, "refused: not in team.repliers");
+            return self.reply_refusal(user);
         }
         let mention = match self.store.mention(id) {
             Ok(m) => m,
@@ -168,9 +171,7 @@ impl Commands {
         match self.outbox.send(&mention, &text, user).await {
             Ok(SendOutcome::Sent { mention, published }) => {
                 let link = published.url.clone().unwrap_or(published.post_id.clone());
-                announce(
-                    self.chat.as_ref(),
-                    &mention,
+                announce(self.chat.as_ref(), &self.store, &mention,
                     &format!("replied by {user} ({link}): {text}"),
                 )
                 .await;
@@ -185,7 +186,7 @@ impl Commands {
             Err(OutboxError::Store(e)) => refusal(&e),
             Err(e) => {
                 if matches!(e, OutboxError::Publish(_)) {
-                    announce(self.chat.as_ref(), &mention, &format!("reply by {user} failed: {e}")).await;
+                    announce(self.chat.as_ref(), &self.store, &mention, &format!("reply by {user} failed: {e}")).await;
                 }
                 format!("Not sent: {e}")
             }

@@ -7,10 +7,11 @@ pub mod console;
 pub mod dispatch;
 pub mod handlers;
 pub mod render;
+pub mod slack;
 
 use async_trait::async_trait;
 
-use crate::store::{Mention, MessageRef};
+use crate::store::{Mention, MessageRef, Store};
 
 pub use command::{Command, UsageError};
 pub use dispatch::Dispatcher;
@@ -33,21 +34,50 @@ pub enum ChatError {
 /// A chat platform: posts and updates alerts, and writes in their threads.
 #[async_trait]
 pub trait ChatAdapter: Send + Sync {
+    /// `chat:USERID` prefix of this platform's users (`slack`, `discord`, `console`).
+    fn platform(&self) -> &'static str;
+
     async fn post_alert(&self, to: &ChannelRef, mention: &Mention) -> Result<MessageRef, ChatError>;
-    async fn update_alert(&self, msg: &MessageRef, mention: &Mention) -> Result<(), ChatError>;
+
+    /// Posts several alerts for one channel. A platform may group a burst into fewer messages;
+    /// returns one `MessageRef` per mention posted, in order, and the error that stopped it.
+    async fn post_alerts(&self, to: &ChannelRef, mentions: &[Mention]) -> (Vec<MessageRef>, Option<ChatError>) {
+        let mut refs = Vec::new();
+        for m in mentions {
+            match self.post_alert(to, m).await {
+                Ok(r) => refs.push(r),
+                Err(e) => return (refs, Some(e)),
+            }
+        }
+        (refs, None)
+    }
+
+    /// Redraws an alert message; `mentions` are every mention the message shows.
+    async fn update_alert(&self, msg: &MessageRef, mentions: &[Mention]) -> Result<(), ChatError>;
+
     async fn say_in_thread(&self, msg: &MessageRef, text: &str) -> Result<(), ChatError>;
 }
 
-/// Says `note` in the mention's alert thread and refreshes the alert. A mention whose alert is
+/// Says `note` in the mention's alert thread and redraws the alert. A mention whose alert is
 /// not posted yet needs neither: its alert will show the current state.
-pub async fn announce(chat: &dyn ChatAdapter, mention: &Mention, note: &str) {
+pub async fn announce(chat: &dyn ChatAdapter, store: &Store, mention: &Mention, note: &str) {
     let Some(msg) = &mention.alert else {
         return;
     };
-    if let Err(e) = chat.say_in_thread(msg, note).await {
+    // In a message shared by a burst, say which mention the note is about.
+    let note = if msg.group.len() > 1 { format!("{}: {note}", mention.id) } else { note.to_string() };
+    if let Err(e) = chat.say_in_thread(msg, &note).await {
         tracing::warn!(mention = %mention.id, error = %e, "could not write in the alert's thread");
     }
-    if let Err(e) = chat.update_alert(msg, mention).await {
+    let shown = if msg.group.is_empty() {
+        vec![mention.clone()]
+    } else {
+        msg.group
+            .iter()
+            .filter_map(|id| if *id == mention.id { Some(mention.clone()) } else { store.mention(*id).ok() })
+            .collect()
+    };
+    if let Err(e) = chat.update_alert(msg, &shown).await {
         tracing::warn!(mention = %mention.id, error = %e, "could not update the alert");
     }
 }

@@ -83,6 +83,9 @@ pub fn alert_text(m: &Mention, now: DateTime<Utc>) -> String {
     if let Some(url) = &m.post.url {
         out.push_str(&format!("  {url}\n"));
     }
+    for p in m.conversation.iter().rev().take(3).rev() {
+        out.push_str(&format!("  ↳ {}: {}\n", p.author_label(), snippet(&p.text, 200)));
+    }
     if let Some(t) = &m.triage {
         out.push_str(&format!("Guidance: {}\n", t.guidance));
         for (i, s) in t.suggestions.iter().enumerate() {

@@ -43,6 +43,9 @@ pub struct MessageRef {
     pub platform: String,
     pub channel: String,
     pub id: String,
+    /// When one chat message lists several mentions (a burst), all of them, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group: Vec<MentionId>,
 }
 
 /// A reply the brand published in this conversation.
