@@ -10,6 +10,10 @@ use anyhow::{bail, Context};
 use tokio::sync::{mpsc, watch};
 
 use crate::chat::console::{self, ConsoleChat, Output};
+use crate::chat::slack::http as slack_http;
+use crate::chat::slack::inbound::SlackInbound;
+use crate::chat::slack::socket::SocketMode;
+use crate::chat::slack::SlackChat;
 use crate::chat::{ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
 use crate::config::{Config, SourceConfig};
@@ -27,26 +31,35 @@ pub struct App {
     pub clock: SharedClock,
     pub outbox: Arc<Outbox>,
     pub chat: Arc<dyn ChatAdapter>,
+    pub slack: Option<Arc<SlackChat>>,
     pub out: Output,
 }
 
 impl App {
     /// Opens the store and builds the components. Fails before anything runs.
     pub fn build(config: Config, store_path: &Path, clock: SharedClock, out: Output) -> anyhow::Result<App> {
-        if config.chat.slack.is_some() || config.chat.discord.is_some() {
-            bail!("Slack and Discord chat are not available in this build yet; remove [chat.slack]/[chat.discord] to use the console");
+        if config.chat.discord.is_some() {
+            bail!("Discord chat is not available in this build yet; remove [chat.discord] to use Slack or the console");
         }
         std::fs::create_dir_all(store_path)
             .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
         let store = Store::open(store_path)?;
         let outbox = Outbox::new(store.clone(), clock.clone()).with_replay(Arc::new(ReplayPublisher::new(store_path)));
-        let chat: Arc<dyn ChatAdapter> = Arc::new(ConsoleChat::new(out.clone(), clock.clone()));
+        let slack = match &config.chat.slack {
+            Some(sc) => Some(Arc::new(SlackChat::new(sc, clock.clone())?)),
+            None => None,
+        };
+        let chat: Arc<dyn ChatAdapter> = match &slack {
+            Some(s) => s.clone(),
+            None => Arc::new(ConsoleChat::new(out.clone(), clock.clone())),
+        };
         Ok(App {
             config,
             store,
             clock,
             outbox: Arc::new(outbox),
             chat,
+            slack,
             out,
         })
     }
@@ -61,7 +74,11 @@ impl App {
     }
 
     pub fn dispatcher(&self) -> Dispatcher {
-        Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), |_| None)
+        let pick: fn(&crate::config::ChannelConfig) -> Option<&String> = match self.slack {
+            Some(_) => |c| c.slack.as_ref(),
+            None => |_| None,
+        };
+        Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), pick)
     }
 
     pub fn commands(&self) -> Commands {
@@ -78,6 +95,46 @@ impl App {
 
     pub fn console_user(&self) -> ChatUser {
         ChatUser::new("console", &self.config.chat.console.user)
+    }
+
+    /// Starts whatever receives commands: Slack's Socket Mode and/or HTTP endpoints, or the
+    /// console's stdin.
+    async fn start_chat(&self, shutdown: &watch::Receiver<bool>) -> anyhow::Result<Listeners> {
+        let mut l = Listeners::default();
+        let commands = Arc::new(self.commands());
+        let (Some(slack), Some(cfg)) = (&self.slack, &self.config.chat.slack) else {
+            let user = self.console_user();
+            let out = self.out.clone();
+            l.console = Some(tokio::spawn(async move {
+                let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+                if let Err(e) = console::read_commands(stdin, &commands, &user, &out).await {
+                    tracing::warn!(error = %e, "stopped reading console commands");
+                }
+            }));
+            return Ok(l);
+        };
+        match slack.auth_test().await {
+            Ok(bot) => tracing::info!(%bot, "connected to Slack"),
+            Err(e) => tracing::warn!(error = %e, "Slack is not answering yet; alerts wait until it does"),
+        }
+        let inbound = Arc::new(SlackInbound {
+            commands,
+            chat: slack.clone(),
+            store: self.store.clone(),
+        });
+        if let Some(app_token) = &cfg.app_token {
+            let socket = SocketMode::start(slack.client(), app_token, inbound.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("Slack Socket Mode: {e}"))?;
+            l.socket = Some(socket);
+        }
+        if let Some(secret) = &cfg.signing_secret {
+            let routes = crate::server::router(slack_http::routes(inbound, secret), "slack");
+            let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
+            tracing::info!(%addr, "Slack HTTP endpoints at /slack/events, /slack/commands, /slack/interactions");
+            l.http = Some(task);
+        }
+        Ok(l)
     }
 
     fn source(&self, s: &SourceConfig) -> anyhow::Result<Box<dyn Source>> {
@@ -124,23 +181,15 @@ impl App {
             }));
         }
         drop(pipeline);
-        let commands = self.commands();
-        let user = self.console_user();
-        let out = self.out.clone();
-        let console_task = tokio::spawn(async move {
-            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            if let Err(e) = console::read_commands(stdin, &commands, &user, &out).await {
-                tracing::warn!(error = %e, "stopped reading console commands");
-            }
-        });
+        let listeners = self.start_chat(&shutdown).await?;
         let mut stop = shutdown.clone();
         while !*stop.borrow() {
             if stop.changed().await.is_err() {
                 break;
             }
         }
-        tracing::info!("shutting down: sources first, then chat");
-        console_task.abort();
+        tracing::info!("shutting down: listeners and sources first, then chat");
+        listeners.stop().await;
         for t in tasks {
             let _ = t.await;
         }
@@ -148,5 +197,28 @@ impl App {
         let _ = dispatcher.await;
         self.store.flush().await?;
         Ok(())
+    }
+}
+
+/// What receives commands while the bot runs; stopped first at shutdown.
+#[derive(Default)]
+struct Listeners {
+    console: Option<tokio::task::JoinHandle<()>>,
+    socket: Option<SocketMode>,
+    http: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Listeners {
+    async fn stop(self) {
+        if let Some(c) = self.console {
+            c.abort();
+        }
+        if let Some(s) = self.socket {
+            s.shutdown().await;
+        }
+        if let Some(h) = self.http {
+            // The server watches the same shutdown flag and finishes its requests.
+            let _ = h.await;
+        }
     }
 }

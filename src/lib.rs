@@ -16,6 +16,7 @@ pub mod domain;
 pub mod matcher;
 pub mod pipeline;
 pub mod publish;
+pub mod server;
 pub mod sources;
 pub mod store;
 pub mod triage;

@@ -144,7 +144,14 @@ impl Commands {
     async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
         let now = self.clock.now();
         if !self.may_reply(user) {
-            let _ = self.store.audit(now, Some(user), "reply", Some(id), None, "refused: not in team.repliers");
+            let _ = self.store.audit(
+                now,
+                Some(user),
+                "reply",
+                Some(id),
+                None,
+                "refused: not in team.repliers",
+            );
             return self.reply_refusal(user);
         }
         let mention = match self.store.mention(id) {
@@ -171,7 +178,10 @@ impl Commands {
         match self.outbox.send(&mention, &text, user).await {
             Ok(SendOutcome::Sent { mention, published }) => {
                 let link = published.url.clone().unwrap_or(published.post_id.clone());
-                announce(self.chat.as_ref(), &self.store, &mention,
+                announce(
+                    self.chat.as_ref(),
+                    &self.store,
+                    &mention,
                     &format!("replied by {user} ({link}): {text}"),
                 )
                 .await;
@@ -186,7 +196,13 @@ impl Commands {
             Err(OutboxError::Store(e)) => refusal(&e),
             Err(e) => {
                 if matches!(e, OutboxError::Publish(_)) {
-                    announce(self.chat.as_ref(), &self.store, &mention, &format!("reply by {user} failed: {e}")).await;
+                    announce(
+                        self.chat.as_ref(),
+                        &self.store,
+                        &mention,
+                        &format!("reply by {user} failed: {e}"),
+                    )
+                    .await;
                 }
                 format!("Not sent: {e}")
             }

@@ -65,7 +65,11 @@ pub async fn announce(chat: &dyn ChatAdapter, store: &Store, mention: &Mention, 
         return;
     };
     // In a message shared by a burst, say which mention the note is about.
-    let note = if msg.group.len() > 1 { format!("{}: {note}", mention.id) } else { note.to_string() };
+    let note = if msg.group.len() > 1 {
+        format!("{}: {note}", mention.id)
+    } else {
+        note.to_string()
+    };
     if let Err(e) = chat.say_in_thread(msg, &note).await {
         tracing::warn!(mention = %mention.id, error = %e, "could not write in the alert's thread");
     }
@@ -74,7 +78,13 @@ pub async fn announce(chat: &dyn ChatAdapter, store: &Store, mention: &Mention, 
     } else {
         msg.group
             .iter()
-            .filter_map(|id| if *id == mention.id { Some(mention.clone()) } else { store.mention(*id).ok() })
+            .filter_map(|id| {
+                if *id == mention.id {
+                    Some(mention.clone())
+                } else {
+                    store.mention(*id).ok()
+                }
+            })
             .collect()
     };
     if let Err(e) = chat.update_alert(msg, &shown).await {

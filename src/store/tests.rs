@@ -56,7 +56,8 @@ fn lifecycle_new_open_claim_snooze_dismiss() {
     let msg = MessageRef {
         platform: "console".into(),
         channel: "c".into(),
-        id: "1".into(), group: vec![]
+        id: "1".into(),
+        group: vec![],
     };
     let m = s.mark_alerted(id, msg).unwrap();
     assert_eq!(m.state, MentionState::Open);

@@ -14,7 +14,11 @@ pub fn escape(text: &str) -> String {
 }
 
 fn quote(text: &str) -> String {
-    escape(text).lines().map(|l| format!(">{l}")).collect::<Vec<_>>().join("\n")
+    escape(text)
+        .lines()
+        .map(|l| format!(">{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn plain(text: &str) -> Value {
@@ -34,7 +38,11 @@ fn button(action: &str, label: &str, value: &str, style: Option<&str>) -> Value 
 }
 
 fn headline(m: &Mention, now: DateTime<Utc>) -> String {
-    let labels = m.triage.as_ref().map(|t| format!(" · {} · {}", t.intent, t.sentiment)).unwrap_or_default();
+    let labels = m
+        .triage
+        .as_ref()
+        .map(|t| format!(" · {} · {}", t.intent, t.sentiment))
+        .unwrap_or_default();
     format!(
         "*{} {}* · {}{} · {}",
         m.id,
@@ -61,18 +69,26 @@ fn actions(m: &Mention) -> Option<Value> {
     let id = m.id.0.to_string();
     let mut elements = Vec::new();
     match (&m.post.network.is_read_only(), &m.post.url) {
-        (true, Some(url)) => elements.push(json!({"type": "button", "action_id": "open", "text": plain("Open"), "url": url})),
+        (true, Some(url)) => {
+            elements.push(json!({"type": "button", "action_id": "open", "text": plain("Open"), "url": url}))
+        }
         (true, None) => {}
         (false, _) => elements.push(button("reply", "Reply", &format!("{id}|1"), Some("primary"))),
     }
-    let claim = if m.claimed_by.is_some() { ("unclaim", "Unclaim") } else { ("claim", "Claim") };
+    let claim = if m.claimed_by.is_some() {
+        ("unclaim", "Unclaim")
+    } else {
+        ("claim", "Claim")
+    };
     elements.push(button(claim.0, claim.1, &id, None));
     elements.push(button("dismiss", "Dismiss", &id, Some("danger")));
     let options: Vec<Value> = [("30 minutes", "30m"), ("2 hours", "2h"), ("1 day", "1d")]
         .iter()
         .map(|(label, d)| json!({"text": plain(label), "value": format!("{id}|{d}")}))
         .collect();
-    elements.push(json!({"type": "static_select", "action_id": "snooze", "placeholder": plain("Snooze"), "options": options}));
+    elements.push(
+        json!({"type": "static_select", "action_id": "snooze", "placeholder": plain("Snooze"), "options": options}),
+    );
     Some(json!({"type": "actions", "block_id": format!("mention:{id}"), "elements": elements}))
 }
 
@@ -96,7 +112,12 @@ pub fn alert(m: &Mention, now: DateTime<Utc>) -> Vec<Value> {
         for (i, s) in t.suggestions.iter().enumerate() {
             let mut section = json!({"type": "section", "text": mrkdwn(&format!("*#{}* {}", i + 1, escape(s)))});
             if can_reply {
-                section["accessory"] = button("reply", &format!("Use #{}", i + 1), &format!("{}|{}", m.id.0, i + 1), None);
+                section["accessory"] = button(
+                    "reply",
+                    &format!("Use #{}", i + 1),
+                    &format!("{}|{}", m.id.0, i + 1),
+                    None,
+                );
             }
             blocks.push(section);
         }
@@ -114,7 +135,9 @@ pub fn group(mentions: &[Mention], now: DateTime<Utc>) -> Vec<Value> {
         }
         v
     });
-    let mut blocks = vec![json!({"type": "header", "text": plain(&format!("{} new mentions of {}", mentions.len(), brands.join(", ")))})];
+    let mut blocks = vec![
+        json!({"type": "header", "text": plain(&format!("{} new mentions of {}", mentions.len(), brands.join(", ")))}),
+    ];
     for m in mentions {
         let text = format!(
             "{} · *{}*\n{}\n{}",
@@ -133,7 +156,13 @@ pub fn group(mentions: &[Mention], now: DateTime<Utc>) -> Vec<Value> {
 /// The plain-text fallback Slack shows in notifications.
 pub fn fallback(mentions: &[Mention]) -> String {
     match mentions {
-        [m] => format!("{} {} on {}: {}", m.id, m.brand, m.post.network.display_name(), snippet(&m.post.text, 150)),
+        [m] => format!(
+            "{} {} on {}: {}",
+            m.id,
+            m.brand,
+            m.post.network.display_name(),
+            snippet(&m.post.text, 150)
+        ),
         _ => {
             let ids: Vec<String> = mentions.iter().map(|m| m.id.to_string()).collect();
             format!("{} new mentions: {}", mentions.len(), ids.join(", "))
@@ -143,7 +172,12 @@ pub fn fallback(mentions: &[Mention]) -> String {
 
 /// The reply form, prefilled with suggestion `n` (when there is one).
 pub fn reply_modal(m: &Mention, n: usize, channel: &str) -> Value {
-    let initial = m.triage.as_ref().and_then(|t| t.suggestions.get(n.saturating_sub(1))).cloned().unwrap_or_default();
+    let initial = m
+        .triage
+        .as_ref()
+        .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
+        .cloned()
+        .unwrap_or_default();
     let network = m.post.network.display_name();
     json!({
         "type": "modal",

@@ -25,7 +25,10 @@ struct Http {
 
 pub fn routes(inbound: Arc<SlackInbound>, signing_secret: &SecretString) -> Router {
     let secret = SlackSigningSecret(signing_secret.expose_secret().to_string());
-    let state = Http { inbound, verifier: Arc::new(SlackEventSignatureVerifier::new(&secret)) };
+    let state = Http {
+        inbound,
+        verifier: Arc::new(SlackEventSignatureVerifier::new(&secret)),
+    };
     Router::new()
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))
@@ -40,13 +43,16 @@ fn unauthorized(why: &str) -> Response {
 
 impl Http {
     /// The body as text when the signature and timestamp are valid.
-    fn verified<'a>(&self, headers: &HeaderMap, body: &'a Bytes) -> Result<&'a str, Response> {
+    /// The error is the HTTP answer to give (always 401).
+    fn verified<'a>(&self, headers: &HeaderMap, body: &'a Bytes) -> Result<&'a str, Box<Response>> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let (Some(sig), Some(ts)) = (header("x-slack-signature"), header("x-slack-request-timestamp")) else {
-            return Err(unauthorized("missing signature headers"));
+            return Err(Box::new(unauthorized("missing signature headers")));
         };
         let text = std::str::from_utf8(body).map_err(|_| unauthorized("body is not UTF-8"))?;
-        self.verifier.verify(sig, text, ts).map_err(|e| unauthorized(&e.to_string()))?;
+        self.verifier
+            .verify(sig, text, ts)
+            .map_err(|e| unauthorized(&e.to_string()))?;
         Ok(text)
     }
 }
@@ -54,7 +60,7 @@ impl Http {
 async fn commands(State(h): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match h.verified(&headers, &body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ev: SlackCommandEvent = match serde_urlencoded::from_str(text) {
         Ok(ev) => ev,
@@ -72,7 +78,7 @@ struct InteractionForm {
 async fn interactions(State(h): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match h.verified(&headers, &body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let parsed = serde_urlencoded::from_str::<InteractionForm>(text)
         .map_err(|e| e.to_string())
@@ -85,7 +91,9 @@ async fn interactions(State(h): State<Http>, headers: HeaderMap, body: Bytes) ->
         }
     };
     match h.inbound.interaction(&ev).await {
-        Some((block, message)) => Json(json!({"response_action": "errors", "errors": {block: message}})).into_response(),
+        Some((block, message)) => {
+            Json(json!({"response_action": "errors", "errors": {block: message}})).into_response()
+        }
         None => StatusCode::OK.into_response(),
     }
 }
@@ -93,7 +101,7 @@ async fn interactions(State(h): State<Http>, headers: HeaderMap, body: Bytes) ->
 async fn events(State(h): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
     let text = match h.verified(&headers, &body) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
     if value["type"] == "url_verification" {

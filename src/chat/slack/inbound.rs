@@ -63,7 +63,8 @@ impl SlackInbound {
             };
             let cmd = match action.action_id.0.as_str() {
                 "reply" => {
-                    self.open_reply(&who, &channel, &e.trigger_id.0, id, rest.parse().unwrap_or(1)).await;
+                    self.open_reply(&who, &channel, &e.trigger_id.0, id, rest.parse().unwrap_or(1))
+                        .await;
                     continue;
                 }
                 "claim" => Command::Claim { id },
@@ -97,7 +98,9 @@ impl SlackInbound {
 
     async fn view_submission(&self, e: &SlackInteractionViewSubmissionEvent) -> Option<(String, String)> {
         let meta = match &e.view.view {
-            SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => m.private_metadata.clone()?,
+            SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => {
+                m.private_metadata.clone()?
+            }
             _ => return None,
         };
         let (id, channel) = split_value(&meta)?;
@@ -114,7 +117,16 @@ impl SlackInbound {
             return Some(("reply".into(), "Write a reply first.".into()));
         }
         let who = e.user.id.0.clone();
-        let answer = self.commands.handle(&user(&who), Command::Reply { id, text: ReplyText::Text(text) }).await;
+        let answer = self
+            .commands
+            .handle(
+                &user(&who),
+                Command::Reply {
+                    id,
+                    text: ReplyText::Text(text),
+                },
+            )
+            .await;
         self.tell(channel, &who, &answer).await;
         None
     }

@@ -83,7 +83,9 @@ impl SlackChat {
 
     /// Checks the token (`auth.test`); returns the bot's user id.
     pub async fn auth_test(&self) -> Result<String, ChatError> {
-        let res = self.call(|c, t| async move { c.open_session(&t).auth_test().await }).await?;
+        let res = self
+            .call(|c, t| async move { c.open_session(&t).auth_test().await })
+            .await?;
         Ok(res.user_id.to_string())
     }
 
@@ -116,15 +118,23 @@ impl SlackChat {
         last.insert(channel.to_string(), Instant::now());
     }
 
-    async fn post(&self, channel: &str, text: String, blocks: Option<Vec<Value>>, thread: Option<&str>) -> Result<String, ChatError> {
+    async fn post(
+        &self,
+        channel: &str,
+        text: String,
+        blocks: Option<Vec<Value>>,
+        thread: Option<&str>,
+    ) -> Result<String, ChatError> {
         self.pace(channel).await;
         let content = content(text, blocks)?;
-        let req = SlackApiChatPostMessageRequest::new(channel.into(), content).opt_thread_ts(thread.map(|t| SlackTs(t.to_string())));
-        let res = self.call(|c, t| {
-            let req = req.clone();
-            async move { c.open_session(&t).chat_post_message(&req).await }
-        })
-        .await?;
+        let req = SlackApiChatPostMessageRequest::new(channel.into(), content)
+            .opt_thread_ts(thread.map(|t| SlackTs(t.to_string())));
+        let res = self
+            .call(|c, t| {
+                let req = req.clone();
+                async move { c.open_session(&t).chat_post_message(&req).await }
+            })
+            .await?;
         Ok(res.ts.to_string())
     }
 
@@ -141,7 +151,8 @@ impl SlackChat {
 
     /// Opens a modal (`views.open`) for the click that carried `trigger_id`.
     pub async fn open_view(&self, trigger_id: &str, view: Value) -> Result<(), ChatError> {
-        let view: SlackView = serde_json::from_value(view).map_err(|e| ChatError::Rejected(format!("bad view: {e}")))?;
+        let view: SlackView =
+            serde_json::from_value(view).map_err(|e| ChatError::Rejected(format!("bad view: {e}")))?;
         let req = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
         self.call(|c, t| {
             let req = req.clone();
@@ -159,7 +170,8 @@ pub fn bot_token(secret: &SecretString) -> SlackApiToken {
 fn content(text: String, blocks: Option<Vec<Value>>) -> Result<SlackMessageContent, ChatError> {
     let mut c = SlackMessageContent::new().with_text(text);
     if let Some(b) = blocks {
-        let typed: Vec<SlackBlock> = serde_json::from_value(Value::Array(b)).map_err(|e| ChatError::Rejected(format!("bad blocks: {e}")))?;
+        let typed: Vec<SlackBlock> =
+            serde_json::from_value(Value::Array(b)).map_err(|e| ChatError::Rejected(format!("bad blocks: {e}")))?;
         c = c.with_blocks(typed);
     }
     Ok(c)
@@ -173,8 +185,20 @@ impl ChatAdapter for SlackChat {
 
     async fn post_alert(&self, to: &ChannelRef, mention: &Mention) -> Result<MessageRef, ChatError> {
         let blocks = blocks::alert(mention, self.clock.now());
-        let ts = self.post(&to.0, blocks::fallback(std::slice::from_ref(mention)), Some(blocks), None).await?;
-        Ok(MessageRef { platform: "slack".into(), channel: to.0.clone(), id: ts, group: Vec::new() })
+        let ts = self
+            .post(
+                &to.0,
+                blocks::fallback(std::slice::from_ref(mention)),
+                Some(blocks),
+                None,
+            )
+            .await?;
+        Ok(MessageRef {
+            platform: "slack".into(),
+            channel: to.0.clone(),
+            id: ts,
+            group: Vec::new(),
+        })
     }
 
     async fn post_alerts(&self, to: &ChannelRef, mentions: &[Mention]) -> (Vec<MessageRef>, Option<ChatError>) {
@@ -193,7 +217,12 @@ impl ChatAdapter for SlackChat {
             match self.post(&to.0, blocks::fallback(chunk), Some(blocks), None).await {
                 Ok(ts) => {
                     let group: Vec<_> = chunk.iter().map(|m| m.id).collect();
-                    let msg = MessageRef { platform: "slack".into(), channel: to.0.clone(), id: ts, group };
+                    let msg = MessageRef {
+                        platform: "slack".into(),
+                        channel: to.0.clone(),
+                        id: ts,
+                        group,
+                    };
                     refs.extend(chunk.iter().map(|_| msg.clone()));
                 }
                 Err(e) => return (refs, Some(e)),
@@ -219,6 +248,8 @@ impl ChatAdapter for SlackChat {
     }
 
     async fn say_in_thread(&self, msg: &MessageRef, text: &str) -> Result<(), ChatError> {
-        self.post(&msg.channel, blocks::escape(text), None, Some(&msg.id)).await.map(|_| ())
+        self.post(&msg.channel, blocks::escape(text), None, Some(&msg.id))
+            .await
+            .map(|_| ())
     }
 }

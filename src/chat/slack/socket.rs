@@ -11,8 +11,8 @@ use slack_morphism::prelude::*;
 use super::inbound::SlackInbound;
 use super::Client;
 
-fn inbound(states: &SlackClientEventsUserState) -> impl std::future::Future<Output = Option<Arc<SlackInbound>>> + '_ {
-    async move { states.read().await.get_user_state::<Arc<SlackInbound>>().cloned() }
+async fn inbound(states: &SlackClientEventsUserState) -> Option<Arc<SlackInbound>> {
+    states.read().await.get_user_state::<Arc<SlackInbound>>().cloned()
 }
 
 async fn on_command(
@@ -24,8 +24,10 @@ async fn on_command(
         Some(i) => i.command(&ev).await,
         None => "talkback is starting; try again in a moment.".to_string(),
     };
-    Ok(SlackCommandEventResponse::new(SlackMessageContent::new().with_text(answer))
-        .with_response_type(SlackMessageResponseType::Ephemeral))
+    Ok(
+        SlackCommandEventResponse::new(SlackMessageContent::new().with_text(answer))
+            .with_response_type(SlackMessageResponseType::Ephemeral),
+    )
 }
 
 async fn on_interaction(
@@ -48,7 +50,11 @@ async fn on_interaction(
     }
 }
 
-fn on_error(err: Box<dyn std::error::Error + Send + Sync>, _client: Arc<Client>, _states: SlackClientEventsUserState) -> axum::http::StatusCode {
+fn on_error(
+    err: Box<dyn std::error::Error + Send + Sync>,
+    _client: Arc<Client>,
+    _states: SlackClientEventsUserState,
+) -> axum::http::StatusCode {
     tracing::warn!(error = %err, "Slack Socket Mode error");
     axum::http::StatusCode::OK
 }
@@ -60,11 +66,19 @@ pub struct SocketMode {
 
 impl SocketMode {
     /// Connects with the app-level token (`apps.connections.open`) and starts listening.
-    pub async fn start(client: Arc<Client>, app_token: &SecretString, inbound: Arc<SlackInbound>) -> Result<SocketMode, SlackClientError> {
+    pub async fn start(
+        client: Arc<Client>,
+        app_token: &SecretString,
+        inbound: Arc<SlackInbound>,
+    ) -> Result<SocketMode, SlackClientError> {
         let callbacks = SlackSocketModeListenerCallbacks::new()
             .with_command_events(on_command)
             .with_interaction_events(on_interaction);
-        let env = Arc::new(SlackClientEventsListenerEnvironment::new(client).with_error_handler(on_error).with_user_state(inbound));
+        let env = Arc::new(
+            SlackClientEventsListenerEnvironment::new(client)
+                .with_error_handler(on_error)
+                .with_user_state(inbound),
+        );
         let listener = SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
         let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_string()));
         listener.listen_for(&token).await?;

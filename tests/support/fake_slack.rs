@@ -1,0 +1,243 @@
+//! A fake Slack on 127.0.0.1: the Web API methods talkback calls, answering with payloads shaped
+//! like Slack's documented ones, and a Socket Mode WebSocket that says hello, delivers envelopes
+//! and records acks. Every call is recorded for assertions.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<(String, Value)>,
+    /// The `ts` each chat.postMessage answered with, in call order.
+    posted_ts: Vec<String>,
+    failures: HashMap<String, VecDeque<(u16, Option<u64>)>>,
+    acks: Vec<Value>,
+    next_ts: u64,
+    socket: Option<mpsc::UnboundedSender<Value>>,
+    auth_headers: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct FakeSlack {
+    pub api_url: String,
+    pub addr: std::net::SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+}
+
+impl FakeSlack {
+    pub async fn start() -> FakeSlack {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let fake = FakeSlack {
+            api_url: format!("http://{addr}/api"),
+            addr,
+            inner: Arc::new(Mutex::new(Inner {
+                next_ts: 1,
+                ..Inner::default()
+            })),
+            changed: Arc::new(Notify::new()),
+        };
+        let app = Router::new()
+            .route("/api/{method}", post(api))
+            .route("/socket", any(socket))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        fake
+    }
+
+    fn touch(&self) {
+        self.changed.notify_waiters();
+    }
+
+    /// Bodies of every call to `method`, in order.
+    pub fn calls(&self, method: &str) -> Vec<Value> {
+        self.inner
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|(m, _)| m == method)
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    pub fn posted_ts(&self) -> Vec<String> {
+        self.inner.lock().unwrap().posted_ts.clone()
+    }
+
+    pub fn all_calls(&self) -> Vec<(String, Value)> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    pub fn auth_headers(&self) -> Vec<String> {
+        self.inner.lock().unwrap().auth_headers.clone()
+    }
+
+    /// The next call to `method` fails with `status` (and Retry-After when given).
+    pub fn fail_next(&self, method: &str, status: u16, retry_after: Option<u64>) {
+        self.inner
+            .lock()
+            .unwrap()
+            .failures
+            .entry(method.to_string())
+            .or_default()
+            .push_back((status, retry_after));
+    }
+
+    /// Waits (no timers: woken by each call) until `f` holds.
+    pub async fn until<T>(&self, mut f: impl FnMut(&FakeSlack) -> Option<T>) -> T {
+        loop {
+            let notified = self.changed.notified();
+            if let Some(v) = f(self) {
+                return v;
+            }
+            notified.await;
+        }
+    }
+
+    pub async fn wait_calls(&self, method: &str, n: usize) -> Vec<Value> {
+        self.until(|f| {
+            let c = f.calls(method);
+            (c.len() >= n).then_some(c)
+        })
+        .await
+    }
+
+    /// Sends a Socket Mode envelope to the connected client.
+    pub async fn send_envelope(&self, envelope: Value) {
+        let tx = self.until(|f| f.inner.lock().unwrap().socket.clone()).await;
+        tx.send(envelope).unwrap();
+    }
+
+    /// Waits for the ack of envelope `id` and returns it.
+    pub async fn ack(&self, id: &str) -> Value {
+        self.until(|f| {
+            f.inner
+                .lock()
+                .unwrap()
+                .acks
+                .iter()
+                .find(|a| a["envelope_id"] == id)
+                .cloned()
+        })
+        .await
+    }
+}
+
+fn body_value(headers: &HeaderMap, body: &Bytes) -> Value {
+    let is_json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"));
+    if is_json {
+        return serde_json::from_slice(body).unwrap_or(Value::Null);
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let mut map = serde_json::Map::new();
+    for (k, v) in pairs {
+        let parsed = serde_json::from_str::<Value>(&v)
+            .ok()
+            .filter(|p| p.is_array() || p.is_object());
+        map.insert(k, parsed.unwrap_or(Value::String(v)));
+    }
+    Value::Object(map)
+}
+
+async fn api(State(fake): State<FakeSlack>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let body = body_value(&headers, &body);
+    let (failure, ts) = {
+        let mut inner = fake.inner.lock().unwrap();
+        if let Some(a) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+            inner.auth_headers.push(a.to_string());
+        }
+        inner.calls.push((method.clone(), body.clone()));
+        let failure = inner.failures.get_mut(&method).and_then(|q| q.pop_front());
+        inner.next_ts += 1;
+        let ts = format!("1763900000.{:06}", inner.next_ts);
+        if method == "chat.postMessage" && failure.is_none() {
+            inner.posted_ts.push(ts.clone());
+        }
+        (failure, ts)
+    };
+    fake.touch();
+    if let Some((status, retry_after)) = failure {
+        let mut resp = (
+            StatusCode::from_u16(status).unwrap(),
+            Json(json!({"ok": false, "error": "ratelimited"})),
+        )
+            .into_response();
+        if let Some(s) = retry_after {
+            resp.headers_mut().insert("retry-after", s.to_string().parse().unwrap());
+        }
+        return resp;
+    }
+    let channel = body["channel"].clone();
+    let answer = match method.as_str() {
+        "auth.test" => json!({"ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "talkback",
+                              "team_id": "T0001", "user_id": "U0BOT", "bot_id": "B0001", "is_enterprise_install": false}),
+        "chat.postMessage" => json!({"ok": true, "channel": channel, "ts": ts,
+                                     "message": {"type": "message", "text": body["text"], "user": "U0BOT", "ts": ts}}),
+        "chat.update" => json!({"ok": true, "channel": channel, "ts": body["ts"], "text": body["text"]}),
+        "chat.postEphemeral" => json!({"ok": true, "message_ts": ts}),
+        "views.open" => {
+            let mut view = body["view"].clone();
+            view["id"] = json!("V0001");
+            view["team_id"] = json!("T0001");
+            view["hash"] = json!("156663117.cd33ad1f");
+            view["state"] = json!({"values": {}});
+            json!({"ok": true, "view": view})
+        }
+        "apps.connections.open" => json!({"ok": true, "url": format!("ws://{}/socket", fake.addr)}),
+        _ => json!({"ok": false, "error": "unknown_method"}),
+    };
+    Json(answer).into_response()
+}
+
+async fn socket(State(fake): State<FakeSlack>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |s| run_socket(fake, s))
+}
+
+async fn run_socket(fake: FakeSlack, mut ws: WebSocket) {
+    let hello = json!({"type": "hello", "num_connections": 1,
+                       "debug_info": {"host": "applink-fake", "build_number": 1, "approximate_connection_time": 18060},
+                       "connection_info": {"app_id": "A0001"}});
+    if ws.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    fake.inner.lock().unwrap().socket = Some(tx);
+    fake.touch();
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(v) => if ws.send(Message::Text(v.to_string().into())).await.is_err() { break },
+                None => break,
+            },
+            incoming = ws.recv() => match incoming {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(v) = serde_json::from_str::<Value>(&t) {
+                        fake.inner.lock().unwrap().acks.push(v);
+                        fake.touch();
+                    }
+                }
+                Some(Ok(Message::Ping(p))) => { let _ = ws.send(Message::Pong(p)).await; }
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+    fake.inner.lock().unwrap().socket = None;
+}
