@@ -17,6 +17,33 @@ pub struct SlackInbound {
     pub store: Store,
 }
 
+/// How long Slack waits for an answer before showing the user an error.
+const SLACK_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2500);
+
+/// The reply form's mention, channel and text; an empty text is a problem shown in the form.
+fn reply_form(e: &SlackInteractionViewSubmissionEvent) -> Result<Option<(MentionId, String, String)>, (String, String)> {
+    let meta = match &e.view.view {
+        SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => m.private_metadata.clone(),
+        _ => None,
+    };
+    let Some((id, channel)) = meta.as_deref().and_then(split_value) else {
+        return Ok(None);
+    };
+    let text = e
+        .view
+        .state_params
+        .state
+        .as_ref()
+        .and_then(|s| s.values.get(&"reply".into()))
+        .and_then(|b| b.get(&"text".into()))
+        .and_then(|v| v.value.clone())
+        .unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(("reply".into(), "Write a reply first.".into()));
+    }
+    Ok(Some((id, channel.to_string(), text)))
+}
+
 fn user(id: &str) -> ChatUser {
     ChatUser::new("slack", id)
 }
@@ -28,20 +55,53 @@ fn split_value(value: &str) -> Option<(MentionId, &str)> {
 }
 
 impl SlackInbound {
-    /// `/talkback …`: the answer is the (ephemeral) response.
-    pub async fn command(&self, ev: &SlackCommandEvent) -> String {
+    /// `/talkback …`: the answer is the (ephemeral) response. Slack wants it within 3 seconds;
+    /// a command that takes longer (a slow network while publishing) answers "working on it" and
+    /// sends the result as an ephemeral message when it is done.
+    pub async fn command(self: &Arc<Self>, ev: &SlackCommandEvent) -> String {
         let text = ev.text.clone().unwrap_or_default();
-        self.commands.run(&user(&ev.user_id.0), &text).await
+        let (who, channel) = (ev.user_id.0.clone(), ev.channel_id.0.clone());
+        let this = self.clone();
+        let mut work = tokio::spawn(async move { this.commands.run(&user(&who), &text).await });
+        match tokio::time::timeout(SLACK_DEADLINE, &mut work).await {
+            Ok(answer) => answer.unwrap_or_else(|e| format!("That command failed: {e}")),
+            Err(_) => {
+                let this = self.clone();
+                let who = ev.user_id.0.clone();
+                tokio::spawn(async move {
+                    if let Ok(answer) = work.await {
+                        this.tell(&channel, &who, &answer).await;
+                    }
+                });
+                "Working on it; I'll answer here when it's done.".to_string()
+            }
+        }
     }
 
-    /// A click or a form submission. Returns errors to show in a modal, keyed by block id.
-    pub async fn interaction(&self, ev: &SlackInteractionEvent) -> Option<(String, String)> {
+    /// A click or a form submission. Answers at once (Slack wants an ack within 3 seconds); the
+    /// work runs on and reports by ephemeral message. Returns errors to show in a modal.
+    pub async fn interaction(self: &Arc<Self>, ev: &SlackInteractionEvent) -> Option<(String, String)> {
         match ev {
             SlackInteractionEvent::BlockActions(e) => {
-                self.block_actions(e).await;
+                let (this, e) = (self.clone(), e.clone());
+                tokio::spawn(async move { this.block_actions(&e).await });
                 None
             }
-            SlackInteractionEvent::ViewSubmission(e) => self.view_submission(e).await,
+            SlackInteractionEvent::ViewSubmission(e) => {
+                let (id, channel, text) = match reply_form(e) {
+                    Ok(Some(form)) => form,
+                    Ok(None) => return None,
+                    Err(problem) => return Some(problem),
+                };
+                let this = self.clone();
+                let who = e.user.id.0.clone();
+                tokio::spawn(async move {
+                    let cmd = Command::Reply { id, text: ReplyText::Text(text) };
+                    let answer = this.commands.handle(&user(&who), cmd).await;
+                    this.tell(&channel, &who, &answer).await;
+                });
+                None
+            }
             _ => None,
         }
     }
@@ -94,41 +154,6 @@ impl SlackInbound {
         if let Err(e) = self.chat.open_view(trigger, view).await {
             tracing::warn!(error = %e, "could not open the reply form");
         }
-    }
-
-    async fn view_submission(&self, e: &SlackInteractionViewSubmissionEvent) -> Option<(String, String)> {
-        let meta = match &e.view.view {
-            SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => {
-                m.private_metadata.clone()?
-            }
-            _ => return None,
-        };
-        let (id, channel) = split_value(&meta)?;
-        let text = e
-            .view
-            .state_params
-            .state
-            .as_ref()
-            .and_then(|s| s.values.get(&"reply".into()))
-            .and_then(|b| b.get(&"text".into()))
-            .and_then(|v| v.value.clone())
-            .unwrap_or_default();
-        if text.trim().is_empty() {
-            return Some(("reply".into(), "Write a reply first.".into()));
-        }
-        let who = e.user.id.0.clone();
-        let answer = self
-            .commands
-            .handle(
-                &user(&who),
-                Command::Reply {
-                    id,
-                    text: ReplyText::Text(text),
-                },
-            )
-            .await;
-        self.tell(channel, &who, &answer).await;
-        None
     }
 
     async fn tell(&self, channel: &str, who: &str, text: &str) {
