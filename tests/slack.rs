@@ -410,3 +410,47 @@ async fn a_burst_is_grouped_429s_are_honoured_and_nothing_is_lost_while_slack_is
     assert!(store.pending_alerts().unwrap().is_empty());
     assert!(posts.iter().all(|p| p["channel"] == "C0ALERTS"));
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn talkback_run_works_against_a_fake_slack_as_a_real_install_would() {
+    let fake = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("posts.jsonl"), post_line("7", "acme hosting question")).unwrap();
+    let text = format!(
+        "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\nchannel = \"alerts\"\n\n\
+         [[sources]]\nkind = \"replay\"\npath = \"posts.jsonl\"\n\n[channels.alerts]\nslack = \"C0ALERTS\"\n\n\
+         [team]\nrepliers = [\"slack:{REPLIER}\"]\n\n[chat.slack]\napi_url = \"{}\"\nbot_token_env = \"SLACK_BOT_TOKEN\"\n\
+         app_token_env = \"SLACK_APP_TOKEN\"\n",
+        fake.api_url
+    );
+    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
+        .args(["run", "--config"])
+        .arg(dir.path())
+        .env("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
+        .env("SLACK_APP_TOKEN", "xapp-test-app-token")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let posted = fake.wait_calls("chat.postMessage", 1).await;
+    assert!(posted[0]["text"].as_str().unwrap().contains("#1 Acme"));
+    fake.send_envelope(command("r1", REPLIER, "reply 1 Thanks for asking!"))
+        .await;
+    assert!(fake.ack("r1").await["payload"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Replied to #1"));
+    assert_eq!(replies(&dir.path().join("store")).len(), 1);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "graceful stop exits 0: {exit:?}");
+}

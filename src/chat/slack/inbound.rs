@@ -21,9 +21,13 @@ pub struct SlackInbound {
 const SLACK_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2500);
 
 /// The reply form's mention, channel and text; an empty text is a problem shown in the form.
-fn reply_form(e: &SlackInteractionViewSubmissionEvent) -> Result<Option<(MentionId, String, String)>, (String, String)> {
+fn reply_form(
+    e: &SlackInteractionViewSubmissionEvent,
+) -> Result<Option<(MentionId, String, String)>, (String, String)> {
     let meta = match &e.view.view {
-        SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => m.private_metadata.clone(),
+        SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => {
+            m.private_metadata.clone()
+        }
         _ => None,
     };
     let Some((id, channel)) = meta.as_deref().and_then(split_value) else {
@@ -96,7 +100,10 @@ impl SlackInbound {
                 let this = self.clone();
                 let who = e.user.id.0.clone();
                 tokio::spawn(async move {
-                    let cmd = Command::Reply { id, text: ReplyText::Text(text) };
+                    let cmd = Command::Reply {
+                        id,
+                        text: ReplyText::Text(text),
+                    };
                     let answer = this.commands.handle(&user(&who), cmd).await;
                     this.tell(&channel, &who, &answer).await;
                 });
