@@ -45,7 +45,11 @@ fn reply_form(
     if text.trim().is_empty() {
         return Err(("reply".into(), "Write a reply first.".into()));
     }
-    Ok(Some((id, channel.to_string(), text)))
+    Ok(Some(ReplyForm {
+        id,
+        channel: channel.to_string(),
+        text,
+    }))
 }
 
 fn user(id: &str) -> ChatUser {
@@ -84,7 +88,7 @@ impl SlackInbound {
 
     /// A click or a form submission. Answers at once (Slack wants an ack within 3 seconds); the
     /// work runs on and reports by ephemeral message. Returns errors to show in a modal.
-    pub async fn interaction(self: &Arc<Self>, ev: &SlackInteractionEvent) -> Option<(String, String)> {
+    pub async fn interaction(self: &Arc<Self>, ev: &SlackInteractionEvent) -> Option<FormProblem> {
         match ev {
             SlackInteractionEvent::BlockActions(e) => {
                 let (this, e) = (self.clone(), e.clone());
@@ -92,7 +96,7 @@ impl SlackInbound {
                 None
             }
             SlackInteractionEvent::ViewSubmission(e) => {
-                let (id, channel, text) = match reply_form(e) {
+                let ReplyForm { id, channel, text } = match reply_form(e) {
                     Ok(Some(form)) => form,
                     Ok(None) => return None,
                     Err(problem) => return Some(problem),
