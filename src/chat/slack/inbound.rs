@@ -20,10 +20,18 @@ pub struct SlackInbound {
 /// How long Slack waits for an answer before showing the user an error.
 const SLACK_DEADLINE: std::time::Duration = std::time::Duration::from_millis(2500);
 
+/// What a submitted reply form asks for.
+struct ReplyForm {
+    id: MentionId,
+    channel: String,
+    text: String,
+}
+
+/// A problem to show in a form: the block it is about and the message.
+type FormProblem = (String, String);
+
 /// The reply form's mention, channel and text; an empty text is a problem shown in the form.
-fn reply_form(
-    e: &SlackInteractionViewSubmissionEvent,
-) -> Result<Option<(MentionId, String, String)>, (String, String)> {
+fn reply_form(e: &SlackInteractionViewSubmissionEvent) -> Result<Option<ReplyForm>, FormProblem> {
     let meta = match &e.view.view {
         SlackView::Modal(m) if m.callback_id.as_ref().is_some_and(|c| c.0 == "talkback_reply") => {
             m.private_metadata.clone()
