@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::ImDocument;
 
-use super::chat::{chat, secret, url};
+use super::chat::chat;
 use super::diag::{ConfigErrors, Diagnostics};
-use super::ops::{digest, duration, nag, nudge, server, team};
+use super::ops::{digest, nag, nudge, server, team};
+use super::sources::sources;
 use super::section::{string_content_start, Section, Spanned};
 use super::*;
-use crate::domain::Network;
 use crate::matcher::Query;
 
 pub(super) fn build(
@@ -193,85 +193,4 @@ impl std::str::FromStr for TimeZone {
             .map(TimeZone)
             .map_err(|_| format!("unknown time zone `{s}` (expected an IANA name like `Europe/Berlin` or `UTC`)"))
     }
-}
-
-fn sources(
-    root: &mut Section,
-    d: &mut Diagnostics,
-    base: &Path,
-    needs: Needs,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Vec<SourceConfig> {
-    let mut out: Vec<SourceConfig> = Vec::new();
-    for mut s in root.sections(d, "sources") {
-        let kind = s
-            .required_string(d, "kind")
-            .and_then(|k| match k.value.parse::<Network>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
-                    d.error(
-                        k.span,
-                        format!(
-                            "{}: unknown source kind `{}` (expected one of: {})",
-                            s.what,
-                            k.value,
-                            names.join(", ")
-                        ),
-                    );
-                    None
-                }
-            });
-        let name = s.string(d, "name");
-        let default_every = if kind == Some(Network::Replay) { 1 } else { 60 };
-        let every = duration(&mut s, d, "every", default_every);
-        let mut src = SourceConfig {
-            name: String::new(),
-            kind: kind.unwrap_or(Network::Replay),
-            every,
-            base_url: None,
-            path: None,
-            url: None,
-            token: None,
-        };
-        match kind {
-            Some(Network::Replay) => src.path = s.required_string(d, "path").map(|p| base.join(p.value)),
-            Some(Network::Rss) => {
-                if !s.has("url") {
-                    d.error(
-                        s.span.clone(),
-                        format!("{}: missing required key `url` (the feed's address)", s.what),
-                    );
-                }
-                src.url = url(&mut s, d, "url");
-            }
-            Some(_) => {
-                src.base_url = url(&mut s, d, "base_url");
-                src.token = secret(&mut s, d, "token_env", false, needs, env);
-            }
-            None => {}
-        }
-        let taken = |n: &str| out.iter().any(|o: &SourceConfig| o.name == n);
-        src.name = match name {
-            Some(n) if taken(&n.value) => {
-                d.error(n.span, format!("duplicate source name `{}`", n.value));
-                n.value
-            }
-            Some(n) => n.value,
-            None => {
-                let mut candidate = src.kind.to_string();
-                let mut i = 2;
-                while taken(&candidate) {
-                    candidate = format!("{}-{i}", src.kind);
-                    i += 1;
-                }
-                candidate
-            }
-        };
-        s.finish(d);
-        if kind.is_some() {
-            out.push(src);
-        }
-    }
-    out
 }

@@ -7,19 +7,20 @@ mod chat;
 pub mod diag;
 mod ops;
 mod section;
+mod sources;
 pub mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use secrecy::SecretString;
 
-use crate::domain::{ChatUser, HumanDuration, Network, OwnAccount};
+use crate::domain::{ChatUser, HumanDuration, OwnAccount};
 use crate::matcher::Query;
 
 pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, SlackConfig};
 pub use diag::{ConfigErrors, Problem};
+pub use sources::SourceConfig;
 pub use values::{BusinessHours, CronSchedule};
 
 /// The file name inside a config directory.
@@ -74,20 +75,6 @@ impl BrandConfig {
             own_accounts: self.own_accounts.clone(),
         }
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct SourceConfig {
-    /// A name unique among sources (`name`, else the kind, numbered when repeated); the key of its cursor.
-    pub name: String,
-    pub kind: Network,
-    pub every: HumanDuration,
-    pub base_url: Option<String>,
-    /// For `replay`: the JSONL file of posts.
-    pub path: Option<PathBuf>,
-    /// For `rss`: the feed's URL.
-    pub url: Option<String>,
-    pub token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -183,7 +170,7 @@ impl Config {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .or_else(|| s.url.clone())
-                .or_else(|| s.base_url.clone())
+                .or_else(|| Some(s.base_url.clone()))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "    {:<16} {:<10} every {:<6} {target}\n",

@@ -161,6 +161,17 @@ impl<'a> Section<'a> {
         }
     }
 
+    pub fn boolean(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<bool> {
+        let v = self.value(d, key, "true or false")?;
+        match v.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.wrong_type(d, key, v, "true or false");
+                None
+            }
+        }
+    }
+
     /// A sub-table (`[chat.slack]` or an inline table).
     pub fn section(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Section<'a>> {
         let item = self.item(key)?;

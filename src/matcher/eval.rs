@@ -129,6 +129,16 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    /// Collects the patterns that count for a match (not under an odd number of NOTs).
+    pub(crate) fn positive_terms(&self, negated: bool, out: &mut Vec<String>) {
+        match self {
+            Node::Text(p) if !negated => out.push(p.words.join(" ")),
+            Node::Text(_) | Node::Field(_) => {}
+            Node::Not(n) => n.positive_terms(!negated, out),
+            Node::And(items) | Node::Or(items) => items.iter().for_each(|n| n.positive_terms(negated, out)),
+        }
+    }
+
     pub(crate) fn eval(&self, post: &Post, hay: &Haystack) -> bool {
         match self {
             Node::Text(p) => hay.title.as_deref().is_some_and(|t| p.is_in(t)) || p.is_in(&hay.text),

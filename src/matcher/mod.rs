@@ -61,6 +61,15 @@ impl Query {
         &self.source
     }
 
+    /// The words and phrases a post must contain for the query to match it (those not under a
+    /// NOT), for network search APIs; results still go through `matches`.
+    pub fn search_terms(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.root.positive_terms(false, &mut out);
+        out.dedup();
+        out
+    }
+
     /// True when the post matches the query (title or text). Knows nothing of own accounts.
     pub fn matches(&self, post: &Post) -> bool {
         self.root.eval(post, &Haystack::new(post))

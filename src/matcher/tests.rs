@@ -374,3 +374,9 @@ fn own_accounts_are_never_mentions() {
     let names: Vec<_> = m.brands().iter().map(|b| b.name.as_str()).collect();
     assert_eq!(names, ["Acme", "Watcher", "Beta"]);
 }
+
+#[test]
+fn search_terms_are_the_positive_words_and_phrases() {
+    let q = Query::parse(r#"("acme cloud" OR acmecloud OR (Acme AND (cloud OR hosting*))) -careers NOT (x -y)"#).unwrap();
+    assert_eq!(q.search_terms(), ["acme cloud", "acmecloud", "acme", "cloud", "hosting", "y"]);
+}

@@ -2,7 +2,9 @@
 //! store and hands its posts to the pipeline through `SourceContext::deliver`, which stores the
 //! mentions before the cursor moves. Sources never talk to chat or publish anything.
 
+pub mod http;
 pub mod replay;
+pub mod text;
 
 use std::sync::Arc;
 

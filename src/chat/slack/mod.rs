@@ -118,13 +118,14 @@ impl SlackChat {
         last.insert(channel.to_string(), Instant::now());
     }
 
+    /// Posts a message; returns the channel's id (Slack resolves `#name`) and the message's ts.
     async fn post(
         &self,
         channel: &str,
         text: String,
         blocks: Option<Vec<Value>>,
         thread: Option<&str>,
-    ) -> Result<String, ChatError> {
+    ) -> Result<(String, String), ChatError> {
         self.pace(channel).await;
         let content = content(text, blocks)?;
         let req = SlackApiChatPostMessageRequest::new(channel.into(), content)
@@ -135,7 +136,7 @@ impl SlackChat {
                 async move { c.open_session(&t).chat_post_message(&req).await }
             })
             .await?;
-        Ok(res.ts.to_string())
+        Ok((res.channel.to_string(), res.ts.to_string()))
     }
 
     /// Answers one person only (`chat.postEphemeral`).
@@ -185,7 +186,7 @@ impl ChatAdapter for SlackChat {
 
     async fn post_alert(&self, to: &ChannelRef, mention: &Mention) -> Result<MessageRef, ChatError> {
         let blocks = blocks::alert(mention, self.clock.now());
-        let ts = self
+        let posted = self
             .post(
                 &to.0,
                 blocks::fallback(std::slice::from_ref(mention)),
@@ -193,9 +194,10 @@ impl ChatAdapter for SlackChat {
                 None,
             )
             .await?;
+        let (channel, ts) = posted;
         Ok(MessageRef {
             platform: "slack".into(),
-            channel: to.0.clone(),
+            channel,
             id: ts,
             group: Vec::new(),
         })
@@ -215,11 +217,11 @@ impl ChatAdapter for SlackChat {
         for chunk in mentions.chunks(GROUP_SIZE) {
             let blocks = blocks::group(chunk, self.clock.now());
             match self.post(&to.0, blocks::fallback(chunk), Some(blocks), None).await {
-                Ok(ts) => {
+                Ok((channel, ts)) => {
                     let group: Vec<_> = chunk.iter().map(|m| m.id).collect();
                     let msg = MessageRef {
                         platform: "slack".into(),
-                        channel: to.0.clone(),
+                        channel,
                         id: ts,
                         group,
                     };

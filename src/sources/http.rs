@@ -1,0 +1,109 @@
+//! HTTP for sources: one reqwest client, and the classification every source relies on —
+//! rate limited (with when to retry), transient, rejected, or malformed.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::{RequestBuilder, StatusCode};
+
+/// Why a fetch failed; the poll driver decides what to do from the kind.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("rate limited{}", .0.map(|d| format!(" (retry in {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited(Option<Duration>),
+    /// Worth retrying soon: a 5xx, a timeout, a reset connection, a body that broke off.
+    #[error("{0}")]
+    Transient(String),
+    /// Will not work until someone fixes something: a 4xx such as bad credentials.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("talkback/", env!("CARGO_PKG_VERSION"), " (+https://github.com/talkback)"))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
+/// How long the server asked us to wait: `Retry-After` (seconds or an HTTP date), else an
+/// exhausted `X-RateLimit-*` budget's reset (Reddit sends seconds, X an epoch time).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<f64>() {
+            return Some(Duration::from_secs_f64(secs.max(0.0)));
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_rfc2822(v) {
+            let secs = (t.timestamp() - chrono::Utc::now().timestamp()).max(0);
+            return Some(Duration::from_secs(secs as u64));
+        }
+    }
+    let remaining = get("x-ratelimit-remaining").or_else(|| get("x-rate-limit-remaining"));
+    if remaining.and_then(|r| r.parse::<f64>().ok()).is_some_and(|r| r < 1.0) {
+        let reset = get("x-ratelimit-reset").or_else(|| get("x-rate-limit-reset"))?.parse::<f64>().ok()?;
+        let now = chrono::Utc::now().timestamp() as f64;
+        // A reset far beyond "seconds from now" is an epoch time.
+        let secs = if reset > 1_000_000_000.0 { reset - now } else { reset };
+        return Some(Duration::from_secs_f64(secs.max(1.0)));
+    }
+    None
+}
+
+/// Sends `req` and returns the body of a 2xx answer with its headers.
+pub async fn send(req: RequestBuilder) -> Result<(String, HeaderMap), FetchError> {
+    let resp = req.send().await.map_err(|e| FetchError::Transient(describe(&e)))?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.text().await.map_err(|e| FetchError::Transient(format!("the body broke off: {}", describe(&e))))?;
+    if status.is_success() {
+        return Ok((body, headers));
+    }
+    let snippet: String = body.chars().take(200).collect();
+    Err(match status {
+        StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(retry_after(&headers)),
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FetchError::Transient(format!("HTTP {s}: {snippet}")),
+        s => FetchError::Rejected(format!("HTTP {s}: {snippet}")),
+    })
+}
+
+/// Sends `req` and parses a JSON body. A body that is not JSON is transient (a proxy's error
+/// page, a truncated answer): the next poll tries again.
+pub async fn json(req: RequestBuilder) -> Result<(serde_json::Value, HeaderMap), FetchError> {
+    let (body, headers) = send(req).await?;
+    let value = serde_json::from_str(&body).map_err(|e| FetchError::Transient(format!("malformed JSON: {e}")))?;
+    Ok((value, headers))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    // Never the URL's query string: it may carry a token.
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let host = e.url().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    format!("{kind} ({host})")
+}
+
+/// Decodes each element of a JSON array on its own, so one malformed item is logged and
+/// skipped while the rest go on.
+pub fn each<T: serde::de::DeserializeOwned>(source: &str, items: Option<&serde_json::Value>) -> Vec<T> {
+    let Some(items) = items.and_then(|v| v.as_array()) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match serde_json::from_value::<T>(item.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!(source, error = %e, "skipping a malformed item");
+                None
+            }
+        })
+        .collect()
+}
