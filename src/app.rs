@@ -20,7 +20,7 @@ use crate::config::{Config, SourceConfig};
 use crate::domain::{ChatUser, Network};
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
-use crate::sources::{ReplaySource, Source, SourceContext};
+use crate::sources::{Health, ReplaySource, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::Triage;
 
@@ -33,6 +33,7 @@ pub struct App {
     pub chat: Arc<dyn ChatAdapter>,
     pub slack: Option<Arc<SlackChat>>,
     pub out: Output,
+    pub health: Health,
 }
 
 impl App {
@@ -61,6 +62,7 @@ impl App {
             chat,
             slack,
             out,
+            health: Health::default(),
         })
     }
 
@@ -171,6 +173,8 @@ impl App {
                 store: self.store.clone(),
                 pipeline: pipeline.clone(),
                 shutdown: shutdown.clone(),
+                health: self.health.clone(),
+                clock: self.clock.clone(),
             };
             let name = source.name().to_string();
             tracing::info!(source = %name, "source started");

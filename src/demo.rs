@@ -53,6 +53,8 @@ pub async fn run(
         store: app.store.clone(),
         pipeline,
         shutdown,
+        health: app.health.clone(),
+        clock: app.clock.clone(),
     };
     let source = ReplaySource::new("demo", posts.clone(), std::time::Duration::from_secs(1));
     let batch = source.poll_once(&cx).await?;

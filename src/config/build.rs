@@ -8,8 +8,8 @@ use toml_edit::ImDocument;
 use super::chat::chat;
 use super::diag::{ConfigErrors, Diagnostics};
 use super::ops::{digest, nag, nudge, server, team};
-use super::sources::sources;
 use super::section::{string_content_start, Section, Spanned};
+use super::sources::sources;
 use super::*;
 use crate::matcher::Query;
 

@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-
 use crate::domain::{ChatUser, HumanDuration, OwnAccount};
 use crate::matcher::Query;
 

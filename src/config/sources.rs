@@ -66,7 +66,10 @@ fn default_base(kind: Network) -> &'static str {
 }
 
 fn strings(s: &mut Section, d: &mut Diagnostics, key: &'static str, strip: &[char]) -> Vec<String> {
-    s.string_list(d, key).into_iter().map(|v| v.value.trim_start_matches(strip).to_string()).collect()
+    s.string_list(d, key)
+        .into_iter()
+        .map(|v| v.value.trim_start_matches(strip).to_string())
+        .collect()
 }
 
 pub(super) fn sources(
@@ -78,15 +81,22 @@ pub(super) fn sources(
 ) -> Vec<SourceConfig> {
     let mut out: Vec<SourceConfig> = Vec::new();
     for mut s in root.sections(d, "sources") {
-        let kind = s.required_string(d, "kind").and_then(|k| match k.value.parse::<Network>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
-                let msg = format!("{}: unknown source kind `{}` (expected one of: {})", s.what, k.value, names.join(", "));
-                d.error(k.span, msg);
-                None
-            }
-        });
+        let kind = s
+            .required_string(d, "kind")
+            .and_then(|k| match k.value.parse::<Network>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    let names: Vec<_> = Network::ALL.iter().map(|n| n.as_str()).collect();
+                    let msg = format!(
+                        "{}: unknown source kind `{}` (expected one of: {})",
+                        s.what,
+                        k.value,
+                        names.join(", ")
+                    );
+                    d.error(k.span, msg);
+                    None
+                }
+            });
         let name = s.string(d, "name");
         let every = duration(&mut s, d, "every", if kind == Some(Network::Replay) { 1 } else { 60 });
         let silent_after = s.parsed::<HumanDuration>(d, "silent_after").map(|v| v.value);
@@ -161,7 +171,10 @@ fn kind_keys(
         Network::Replay => src.path = s.required_string(d, "path").map(|p| base.join(p.value)),
         Network::Rss => {
             if !s.has("url") {
-                d.error(s.span.clone(), format!("{}: missing required key `url` (the feed's address)", s.what));
+                d.error(
+                    s.span.clone(),
+                    format!("{}: missing required key `url` (the feed's address)", s.what),
+                );
             }
             src.url = url(s, d, "url");
         }
@@ -174,21 +187,32 @@ fn kind_keys(
             src.stream_url = url(s, d, "streaming_url");
         }
         Network::Bluesky => {
-            src.identifier = s.string(d, "identifier").map(|v| v.value.trim_start_matches('@').to_string());
+            src.identifier = s
+                .string(d, "identifier")
+                .map(|v| v.value.trim_start_matches('@').to_string());
             src.password = secret(s, d, "app_password_env", src.identifier.is_some(), needs, env);
             src.streaming = s.boolean(d, "firehose").unwrap_or(true);
             src.search = s.boolean(d, "search").unwrap_or(src.identifier.is_some());
             src.notifications = s.boolean(d, "notifications").unwrap_or(src.identifier.is_some());
-            src.stream_url = url(s, d, "jetstream_url").or_else(|| Some("wss://jetstream2.us-east.bsky.network/subscribe".into()));
+            src.stream_url =
+                url(s, d, "jetstream_url").or_else(|| Some("wss://jetstream2.us-east.bsky.network/subscribe".into()));
             if (src.search || src.notifications) && src.identifier.is_none() {
-                d.error(s.span.clone(), format!("{}: search and notifications need `identifier` and `app_password_env`", s.what));
+                d.error(
+                    s.span.clone(),
+                    format!(
+                        "{}: search and notifications need `identifier` and `app_password_env`",
+                        s.what
+                    ),
+                );
             }
         }
         Network::Reddit => {
             src.auth_url = url(s, d, "auth_url").or_else(|| Some("https://www.reddit.com".into()));
             src.client_id = secret(s, d, "client_id_env", true, needs, env);
             src.client_secret = secret(s, d, "client_secret_env", true, needs, env);
-            src.identifier = s.required_string(d, "username").map(|v| v.value.trim_start_matches("u/").to_string());
+            src.identifier = s
+                .required_string(d, "username")
+                .map(|v| v.value.trim_start_matches("u/").to_string());
             src.password = secret(s, d, "password_env", true, needs, env);
             src.subreddits = strings(s, d, "subreddits", &['r', '/']);
             src.search = s.boolean(d, "search").unwrap_or(true);

@@ -377,6 +377,10 @@ fn own_accounts_are_never_mentions() {
 
 #[test]
 fn search_terms_are_the_positive_words_and_phrases() {
-    let q = Query::parse(r#"("acme cloud" OR acmecloud OR (Acme AND (cloud OR hosting*))) -careers NOT (x -y)"#).unwrap();
-    assert_eq!(q.search_terms(), ["acme cloud", "acmecloud", "acme", "cloud", "hosting", "y"]);
+    let q =
+        Query::parse(r#"("acme cloud" OR acmecloud OR (Acme AND (cloud OR hosting*))) -careers NOT (x -y)"#).unwrap();
+    assert_eq!(
+        q.search_terms(),
+        ["acme cloud", "acmecloud", "acme", "cloud", "hosting", "y"]
+    );
 }

@@ -21,7 +21,11 @@ pub enum FetchError {
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .user_agent(concat!("talkback/", env!("CARGO_PKG_VERSION"), " (+https://github.com/talkback)"))
+        .user_agent(concat!(
+            "talkback/",
+            env!("CARGO_PKG_VERSION"),
+            " (+https://github.com/talkback)"
+        ))
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .build()
@@ -43,7 +47,10 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let remaining = get("x-ratelimit-remaining").or_else(|| get("x-rate-limit-remaining"));
     if remaining.and_then(|r| r.parse::<f64>().ok()).is_some_and(|r| r < 1.0) {
-        let reset = get("x-ratelimit-reset").or_else(|| get("x-rate-limit-reset"))?.parse::<f64>().ok()?;
+        let reset = get("x-ratelimit-reset")
+            .or_else(|| get("x-rate-limit-reset"))?
+            .parse::<f64>()
+            .ok()?;
         let now = chrono::Utc::now().timestamp() as f64;
         // A reset far beyond "seconds from now" is an epoch time.
         let secs = if reset > 1_000_000_000.0 { reset - now } else { reset };
@@ -57,14 +64,19 @@ pub async fn send(req: RequestBuilder) -> Result<(String, HeaderMap), FetchError
     let resp = req.send().await.map_err(|e| FetchError::Transient(describe(&e)))?;
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = resp.text().await.map_err(|e| FetchError::Transient(format!("the body broke off: {}", describe(&e))))?;
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| FetchError::Transient(format!("the body broke off: {}", describe(&e))))?;
     if status.is_success() {
         return Ok((body, headers));
     }
     let snippet: String = body.chars().take(200).collect();
     Err(match status {
         StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(retry_after(&headers)),
-        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => FetchError::Transient(format!("HTTP {s}: {snippet}")),
+        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
+            FetchError::Transient(format!("HTTP {s}: {snippet}"))
+        }
         s => FetchError::Rejected(format!("HTTP {s}: {snippet}")),
     })
 }
@@ -86,7 +98,10 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    let host = e.url().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let host = e
+        .url()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     format!("{kind} ({host})")
 }
 

@@ -2,7 +2,9 @@
 //! store and hands its posts to the pipeline through `SourceContext::deliver`, which stores the
 //! mentions before the cursor moves. Sources never talk to chat or publish anything.
 
+pub mod health;
 pub mod http;
+pub mod poll;
 pub mod replay;
 pub mod text;
 
@@ -11,10 +13,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use crate::clock::SharedClock;
+use crate::config::{BrandConfig, SourceConfig};
 use crate::domain::Post;
 use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError};
 
+pub use health::Health;
 pub use replay::ReplaySource;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +37,8 @@ pub struct SourceContext {
     pub store: Store,
     pub pipeline: Arc<Pipeline>,
     pub shutdown: watch::Receiver<bool>,
+    pub health: Health,
+    pub clock: SharedClock,
 }
 
 impl SourceContext {
@@ -40,6 +47,10 @@ impl SourceContext {
         self.pipeline.ingest(posts, replayed).await?;
         self.store.set_cursor(source, cursor).await?;
         Ok(())
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     pub fn is_stopping(&self) -> bool {
@@ -55,6 +66,59 @@ impl SourceContext {
             _ = tokio::time::sleep(d) => self.is_stopping(),
             _ = self.shutdown.changed() => true,
         }
+    }
+}
+
+/// What a network module gets to build its sources from one `[[sources]]` table.
+pub struct Setup<'a> {
+    pub source: &'a SourceConfig,
+    pub brands: &'a [BrandConfig],
+    pub http: reqwest::Client,
+}
+
+impl Setup<'_> {
+    /// What to send to a search API: the source's `query`, else every brand's positive terms
+    /// joined with OR (phrases quoted). Results still go through the brand queries.
+    pub fn search_query(&self) -> String {
+        if let Some(q) = &self.source.query {
+            return q.clone();
+        }
+        self.search_terms()
+            .iter()
+            .map(|t| if t.contains(' ') { format!("\"{t}\"") } else { t.clone() })
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    }
+
+    /// Every brand's positive terms, without duplicates, in config order.
+    pub fn search_terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for b in self.brands {
+            for t in b.query.search_terms() {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+
+    /// The handles of the brands' own accounts on this source's network.
+    pub fn own_accounts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in self.brands {
+            for a in &b.own_accounts {
+                if a.network == self.source.kind && !out.contains(&a.handle.as_str().to_string()) {
+                    out.push(a.handle.as_str().to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// A cursor key for one part of this source (`mastodon/notifications`).
+    pub fn part(&self, part: &str) -> String {
+        format!("{}/{part}", self.source.name)
     }
 }
 

@@ -7,7 +7,10 @@ pub fn html_to_text(html: &str) -> String {
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
         out.push_str(&decode_entities(&rest[..lt]));
-        let starts_tag = rest[lt + 1..].chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        let starts_tag = rest[lt + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
         if !starts_tag {
             out.push('<');
             rest = &rest[lt + 1..];
@@ -20,7 +23,11 @@ pub fn html_to_text(html: &str) -> String {
             break;
         };
         let tag = rest[lt + 1..lt + gt].trim().to_ascii_lowercase();
-        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         let closing = tag.starts_with('/');
         match name.as_str() {
             "br" => out.push('\n'),
@@ -109,12 +116,18 @@ mod tests {
     #[test]
     fn strips_tags_and_keeps_lines() {
         let html = r#"<p>Does <span class="h-card"><a href="https://x/@acme">@<span>acme</span></a></span> support IPv6?</p><p>Asking for a friend &amp; a colleague&#39;s team<br>thanks</p>"#;
-        assert_eq!(html_to_text(html), "Does @acme support IPv6?\nAsking for a friend & a colleague's team\nthanks");
+        assert_eq!(
+            html_to_text(html),
+            "Does @acme support IPv6?\nAsking for a friend & a colleague's team\nthanks"
+        );
     }
 
     #[test]
     fn decodes_entities_and_leaves_stray_ampersands() {
-        assert_eq!(decode_entities("a &lt;b&gt; &#x27;c&#x27; &unknown; & d"), "a <b> 'c' &unknown; & d");
+        assert_eq!(
+            decode_entities("a &lt;b&gt; &#x27;c&#x27; &unknown; & d"),
+            "a <b> 'c' &unknown; & d"
+        );
         assert_eq!(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
     }
 }
