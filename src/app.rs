@@ -16,11 +16,11 @@ use crate::chat::slack::socket::SocketMode;
 use crate::chat::slack::SlackChat;
 use crate::chat::{ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
-use crate::config::{Config, SourceConfig};
-use crate::domain::{ChatUser, Network};
+use crate::config::Config;
+use crate::domain::ChatUser;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
-use crate::sources::{Health, ReplaySource, Source, SourceContext};
+use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::Triage;
 
@@ -139,27 +139,18 @@ impl App {
         Ok(l)
     }
 
-    fn source(&self, s: &SourceConfig) -> anyhow::Result<Box<dyn Source>> {
-        match s.kind {
-            Network::Replay => {
-                let path = s.path.clone().context("a replay source needs `path`")?;
-                Ok(Box::new(ReplaySource::new(&s.name, path, s.every.as_std())))
-            }
-            other => bail!(
-                "source `{}`: the {other} source is not available in this build yet",
-                s.name
-            ),
-        }
-    }
-
     /// Runs until `shutdown` turns true, then drains and flushes.
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let sources: Vec<Box<dyn Source>> = self
-            .config
-            .sources
-            .iter()
-            .map(|s| self.source(s))
-            .collect::<anyhow::Result<_>>()?;
+        let http = crate::sources::http::client();
+        let mut sources: Vec<Box<dyn Source>> = Vec::new();
+        for s in &self.config.sources {
+            let setup = Setup {
+                source: s,
+                brands: &self.config.brands,
+                http: http.clone(),
+            };
+            sources.extend(crate::sources::build(&setup).map_err(|e| anyhow::anyhow!("source `{}`: {e}", s.name))?);
+        }
         let resumed = self.outbox.resume_pending().await?;
         if resumed > 0 {
             tracing::info!(resumed, "finished replies left pending by the last run");

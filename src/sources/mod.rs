@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use crate::clock::SharedClock;
 use crate::config::{BrandConfig, SourceConfig};
-use crate::domain::Post;
+use crate::domain::{Network, Post};
 use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError};
 
@@ -119,6 +119,19 @@ impl Setup<'_> {
     /// A cursor key for one part of this source (`mastodon/notifications`).
     pub fn part(&self, part: &str) -> String {
         format!("{}/{part}", self.source.name)
+    }
+}
+
+/// Every source one `[[sources]]` table asks for (a network may need several: notifications,
+/// hashtags, a stream, the own-account watcher).
+pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
+    let s = setup.source;
+    match s.kind {
+        Network::Replay => {
+            let path = s.path.clone().ok_or("a replay source needs `path`")?;
+            Ok(vec![Box::new(ReplaySource::new(&s.name, path, s.every.as_std()))])
+        }
+        other => Err(format!("the {other} source is not available in this build yet")),
     }
 }
 
