@@ -14,10 +14,11 @@ use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
 use crate::chat::slack::socket::SocketMode;
 use crate::chat::slack::SlackChat;
-use crate::chat::{ChatAdapter, Commands, Dispatcher};
+use crate::chat::{ChannelRef, ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::ChatUser;
+use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
 use crate::sources::{Health, Setup, Source, SourceContext};
@@ -75,12 +76,34 @@ impl App {
         )
     }
 
-    pub fn dispatcher(&self) -> Dispatcher {
-        let pick: fn(&crate::config::ChannelConfig) -> Option<&String> = match self.slack {
+    /// Which field of a `[channels.NAME]` table this chat platform uses.
+    fn pick(&self) -> fn(&crate::config::ChannelConfig) -> Option<&String> {
+        match self.slack {
             Some(_) => |c| c.slack.as_ref(),
             None => |_| None,
+        }
+    }
+
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), self.pick())
+    }
+
+    /// Where ops notices go: `[channels.ops]`, else the first brand's channel.
+    pub fn ops_channel(&self) -> ChannelRef {
+        let name = if self.config.channels.contains_key("ops") {
+            Some("ops".to_string())
+        } else {
+            self.config.brands.iter().find_map(|b| b.channel.clone())
         };
-        Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), pick)
+        let name = name.unwrap_or_else(|| "alerts".to_string());
+        let target = self
+            .config
+            .channels
+            .get(&name)
+            .and_then(self.pick())
+            .cloned()
+            .unwrap_or(name);
+        ChannelRef(target)
     }
 
     pub fn commands(&self) -> Commands {
@@ -131,7 +154,7 @@ impl App {
             l.socket = Some(socket);
         }
         if let Some(secret) = &cfg.signing_secret {
-            let routes = crate::server::router(slack_http::routes(inbound, secret), "slack");
+            let routes = crate::server::router(slack_http::routes(inbound, secret), "slack", self.health.clone());
             let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
             tracing::info!(%addr, "Slack HTTP endpoints at /slack/events, /slack/commands, /slack/interactions");
             l.http = Some(task);
@@ -176,6 +199,14 @@ impl App {
             }));
         }
         drop(pipeline);
+        let watch = HealthWatch::new(
+            self.health.clone(),
+            self.config.sources.clone(),
+            self.chat.clone(),
+            self.ops_channel(),
+            self.clock.clone(),
+        );
+        let watch = tokio::spawn(watch.run(Duration::from_secs(60), shutdown.clone()));
         let listeners = self.start_chat(&shutdown).await?;
         let mut stop = shutdown.clone();
         while !*stop.borrow() {
@@ -185,6 +216,7 @@ impl App {
         }
         tracing::info!("shutting down: listeners and sources first, then chat");
         listeners.stop().await;
+        let _ = watch.await;
         for t in tasks {
             let _ = t.await;
         }

@@ -3,17 +3,41 @@
 
 use std::net::SocketAddr;
 
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::watch;
 
+use crate::ops::FAILING_AFTER;
+use crate::sources::Health;
+
 /// The routes every talkback server has, merged with the adapters' own.
-pub fn router(adapters: Router, chat: &'static str) -> Router {
-    adapters.route(
-        "/healthz",
-        get(move || async move { Json(json!({"status": "ok", "chat": chat})) }),
-    )
+pub fn router(adapters: Router, chat: &'static str, health: Health) -> Router {
+    adapters.route("/healthz", get(move || healthz(chat, health.clone())))
+}
+
+/// 200 with each part's state, or 503 when a source keeps failing.
+async fn healthz(chat: &'static str, health: Health) -> impl IntoResponse {
+    let sources = health.snapshot();
+    let failing: Vec<&String> = sources
+        .iter()
+        .filter(|(_, h)| h.consecutive_failures >= FAILING_AFTER)
+        .map(|(k, _)| k)
+        .collect();
+    let status = if failing.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if failing.is_empty() { "ok" } else { "degraded" },
+        "failing": failing,
+        "chat": chat,
+        "sources": sources,
+    });
+    (status, Json(body))
 }
 
 /// Binds `listen` and serves until `shutdown` turns true. Returns the bound address.

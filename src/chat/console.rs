@@ -61,6 +61,10 @@ impl ChatAdapter for ConsoleChat {
     async fn say_in_thread(&self, msg: &MessageRef, text: &str) -> Result<(), ChatError> {
         self.print(&format!("  ↳ [#{}] {text}", msg.id))
     }
+
+    async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError> {
+        self.print(&format!("\n[{}] {text}", to.0))
+    }
 }
 
 /// Reads `/talkback …` lines until the input ends, answering each on `out`.

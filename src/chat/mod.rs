@@ -56,6 +56,9 @@ pub trait ChatAdapter: Send + Sync {
     async fn update_alert(&self, msg: &MessageRef, mentions: &[Mention]) -> Result<(), ChatError>;
 
     async fn say_in_thread(&self, msg: &MessageRef, text: &str) -> Result<(), ChatError>;
+
+    /// A message in a channel, not tied to an alert (ops notices, nags, digests).
+    async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError>;
 }
 
 /// Says `note` in the mention's alert thread and redraws the alert. A mention whose alert is

@@ -2,3 +2,4 @@
 //! Fakes of third-party services for the integration tests.
 
 pub mod fake_slack;
+pub mod recording_chat;

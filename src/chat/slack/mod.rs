@@ -249,6 +249,10 @@ impl ChatAdapter for SlackChat {
         .map(|_| ())
     }
 
+    async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError> {
+        self.post(&to.0, blocks::escape(text), None, None).await.map(|_| ())
+    }
+
     async fn say_in_thread(&self, msg: &MessageRef, text: &str) -> Result<(), ChatError> {
         self.post(&msg.channel, blocks::escape(text), None, Some(&msg.id))
             .await
