@@ -46,7 +46,12 @@ impl App {
         std::fs::create_dir_all(store_path)
             .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
         let store = Store::open(store_path)?;
-        let outbox = Outbox::new(store.clone(), clock.clone()).with_replay(Arc::new(ReplayPublisher::new(store_path)));
+        let mut outbox =
+            Outbox::new(store.clone(), clock.clone()).with_replay(Arc::new(ReplayPublisher::new(store_path)));
+        let http = crate::sources::http::client();
+        for (network, publisher) in crate::publish::build(&config.publishers, &http).map_err(anyhow::Error::msg)? {
+            outbox = outbox.with_publisher(network, publisher);
+        }
         let slack = match &config.chat.slack {
             Some(sc) => Some(Arc::new(SlackChat::new(sc, clock.clone())?)),
             None => None,

@@ -8,6 +8,7 @@ use toml_edit::ImDocument;
 use super::chat::chat;
 use super::diag::{ConfigErrors, Diagnostics};
 use super::ops::{digest, nag, nudge, server, team};
+use super::publishers::publishers;
 use super::section::{string_content_start, Section, Spanned};
 use super::sources::sources;
 use super::*;
@@ -33,6 +34,7 @@ pub(super) fn build(
     let channels = channels(&mut root, &mut d);
     let brands = brands(&mut root, &mut d, &channels);
     let sources = sources(&mut root, &mut d, &base, needs, env);
+    let publishers = publishers(&mut root, &mut d, needs, env);
     let chat = chat(&mut root, &mut d, needs, env);
     let server = server(&mut root, &mut d);
     let team = team(&mut root, &mut d);
@@ -45,6 +47,7 @@ pub(super) fn build(
         store,
         brands,
         sources,
+        publishers,
         channels,
         chat,
         server,

@@ -6,6 +6,7 @@ mod build;
 mod chat;
 pub mod diag;
 mod ops;
+mod publishers;
 mod section;
 mod sources;
 pub mod values;
@@ -19,6 +20,7 @@ use crate::matcher::Query;
 
 pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, SlackConfig};
 pub use diag::{ConfigErrors, Problem};
+pub use publishers::PublisherConfig;
 pub use sources::SourceConfig;
 pub use values::{BusinessHours, CronSchedule};
 
@@ -40,6 +42,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub brands: Vec<BrandConfig>,
     pub sources: Vec<SourceConfig>,
+    pub publishers: Vec<PublisherConfig>,
     pub channels: BTreeMap<String, ChannelConfig>,
     pub chat: ChatConfig,
     pub server: ServerConfig,

@@ -1,6 +1,8 @@
 //! Replies back onto the networks: the `Publisher` seam, one publisher per network, and the
 //! outbox that makes each approved reply exactly one post. Never reads config files or chat input.
 
+mod http;
+pub mod mastodon;
 mod outbox;
 mod replay;
 
@@ -22,6 +24,9 @@ pub struct Reply {
     /// The network's id of the post being answered.
     pub in_reply_to: String,
     pub text: String,
+    /// The handle of the person answered (`@bob@example.social`), for networks that notify
+    /// people only when they are mentioned.
+    pub to_author: Option<String>,
 }
 
 /// What the network made of a reply.
@@ -48,6 +53,30 @@ impl PublishError {
     pub fn is_transient(&self) -> bool {
         !matches!(self, PublishError::Rejected(_))
     }
+}
+
+/// The publishers the config asks for, one per network.
+pub fn build(
+    configs: &[crate::config::PublisherConfig],
+    http: &reqwest::Client,
+) -> Result<Vec<(Network, std::sync::Arc<dyn Publisher>)>, String> {
+    let mut out: Vec<(Network, std::sync::Arc<dyn Publisher>)> = Vec::new();
+    for c in configs {
+        match (c.kind, &c.token) {
+            (Network::Mastodon, Some(token)) => {
+                out.push((
+                    c.kind,
+                    std::sync::Arc::new(mastodon::MastodonPublisher::new(
+                        http.clone(),
+                        &c.base_url,
+                        token.clone(),
+                    )),
+                ));
+            }
+            (kind, _) => return Err(format!("replying on {kind} is not available in this build yet")),
+        }
+    }
+    Ok(out)
 }
 
 /// Posts one reply on one network; must be safe to call again with the same key.

@@ -165,6 +165,7 @@ impl Outbox {
             network: entry.network,
             in_reply_to: entry.in_reply_to.clone(),
             text: entry.text.clone(),
+            to_author: reply_author(&mention, &entry.in_reply_to),
         };
         let mut result = Err(PublishError::Transport("not tried".into()));
         if maybe_sent {
@@ -264,6 +265,18 @@ impl Outbox {
         )?;
         Ok(updated)
     }
+}
+
+/// The handle of whoever wrote the post being answered.
+fn reply_author(m: &Mention, post_id: &str) -> Option<String> {
+    let post = m.conversation.iter().find(|p| p.id == post_id).unwrap_or(&m.post);
+    post.author_handle().map(|h| {
+        if h.starts_with('@') || m.post.network != Network::Mastodon {
+            h.to_string()
+        } else {
+            format!("@{h}")
+        }
+    })
 }
 
 /// The same reply (mention, post answered, text) always gets the same key.
