@@ -55,12 +55,15 @@ impl PublishError {
     }
 }
 
+/// A network and the publisher that replies there.
+pub type NetworkPublisher = (Network, std::sync::Arc<dyn Publisher>);
+
 /// The publishers the config asks for, one per network.
 pub fn build(
     configs: &[crate::config::PublisherConfig],
     http: &reqwest::Client,
-) -> Result<Vec<(Network, std::sync::Arc<dyn Publisher>)>, String> {
-    let mut out: Vec<(Network, std::sync::Arc<dyn Publisher>)> = Vec::new();
+) -> Result<Vec<NetworkPublisher>, String> {
+    let mut out: Vec<NetworkPublisher> = Vec::new();
     for c in configs {
         match (c.kind, &c.token) {
             (Network::Mastodon, Some(token)) => {
