@@ -46,8 +46,9 @@ impl App {
         std::fs::create_dir_all(store_path)
             .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
         let store = Store::open(store_path)?;
-        let mut outbox =
-            Outbox::new(store.clone(), clock.clone()).with_replay(Arc::new(ReplayPublisher::new(store_path)));
+        let mut outbox = Outbox::new(store.clone(), clock.clone())
+            .with_replay(Arc::new(ReplayPublisher::new(store_path)))
+            .with_brands(&config.brands);
         let http = crate::sources::http::client();
         for (network, publisher) in crate::publish::build(&config.publishers, &http).map_err(anyhow::Error::msg)? {
             outbox = outbox.with_publisher(network, publisher);

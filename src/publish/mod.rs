@@ -1,6 +1,7 @@
 //! Replies back onto the networks: the `Publisher` seam, one publisher per network, and the
 //! outbox that makes each approved reply exactly one post. Never reads config files or chat input.
 
+pub mod checks;
 mod http;
 pub mod mastodon;
 mod outbox;

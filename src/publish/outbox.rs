@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{PublishError, Published, Publisher, Reply};
+use super::{checks, PublishError, Published, Publisher, Reply};
 use crate::clock::SharedClock;
 use crate::domain::{ChatUser, MentionId, Network};
 use crate::store::{
@@ -27,6 +27,8 @@ pub enum OutboxError {
     Dismissed(MentionId),
     #[error("{} is read-only: talkback cannot reply there{}", .0.display_name(), .1.as_deref().map(|u| format!("; open {u} to answer")).unwrap_or_default())]
     ReadOnly(Network, Option<String>),
+    #[error("X only allows automated replies to posts that mention or quote the brand ({0}); this post does neither, so answer it on X yourself")]
+    XRule(String),
     #[error("replying on {0} is not set up in this talkback")]
     NoPublisher(Network),
     #[error("{0}")]
@@ -46,22 +48,13 @@ pub enum SendOutcome {
     AlreadySent { published: Published },
 }
 
-/// The longest reply each network takes, in characters.
-pub fn length_limit(network: Network) -> usize {
-    match network {
-        Network::Mastodon => 500,
-        Network::Bluesky => 300,
-        Network::X => 280,
-        Network::Reddit => 10_000,
-        Network::Hackernews | Network::Rss | Network::Replay => 10_000,
-    }
-}
-
 pub struct Outbox {
     store: Store,
     clock: SharedClock,
     replay: Option<Arc<dyn Publisher>>,
     publishers: HashMap<Network, Arc<dyn Publisher>>,
+    /// Each brand's X handles (lowercase, no `@`), for X's reply rule.
+    x_handles: HashMap<String, Vec<String>>,
 }
 
 impl Outbox {
@@ -71,7 +64,22 @@ impl Outbox {
             clock,
             replay: None,
             publishers: HashMap::new(),
+            x_handles: HashMap::new(),
         }
+    }
+
+    /// The brands' own accounts, for rules that depend on them (X).
+    pub fn with_brands(mut self, brands: &[crate::config::BrandConfig]) -> Outbox {
+        for b in brands {
+            let x: Vec<String> = b
+                .own_accounts
+                .iter()
+                .filter(|a| a.network == Network::X)
+                .map(|a| a.handle.as_str().to_string())
+                .collect();
+            self.x_handles.insert(b.name.to_lowercase(), x);
+        }
+        self
     }
 
     /// The publisher for mentions read by the replay source.
@@ -107,9 +115,21 @@ impl Outbox {
         if text.is_empty() {
             return Err(OutboxError::Empty);
         }
-        let (len, limit) = (text.chars().count(), length_limit(network));
+        let (len, limit) = (checks::length(network, text), checks::length_limit(network));
         if len > limit {
             return Err(OutboxError::TooLong { network, len, limit });
+        }
+        if network == Network::X && !mention.replayed {
+            let handles = self
+                .x_handles
+                .get(&mention.brand.to_lowercase())
+                .cloned()
+                .unwrap_or_default();
+            if !checks::x_allows_reply(&mention.reply_target().text, &handles) {
+                return Err(OutboxError::XRule(
+                    handles.iter().map(|h| format!("@{h}")).collect::<Vec<_>>().join(", "),
+                ));
+            }
         }
         self.publisher_for(mention.replayed, network)?;
         Ok(())
