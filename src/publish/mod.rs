@@ -6,6 +6,7 @@ mod http;
 pub mod mastodon;
 mod outbox;
 mod replay;
+pub mod x;
 
 use std::time::Duration;
 
@@ -75,6 +76,12 @@ pub fn build(
                         &c.base_url,
                         token.clone(),
                     )),
+                ));
+            }
+            (Network::X, Some(token)) => {
+                out.push((
+                    c.kind,
+                    std::sync::Arc::new(x::XPublisher::new(http.clone(), &c.base_url, token.clone())),
                 ));
             }
             (kind, _) => return Err(format!("replying on {kind} is not available in this build yet")),
