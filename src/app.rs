@@ -119,7 +119,7 @@ impl App {
             self.outbox.clone(),
             self.clock.clone(),
             self.chat.clone(),
-            self.config.team.repliers.clone(),
+            self.config.team.clone(),
             brands,
         )
     }

@@ -14,13 +14,34 @@ pub enum ReplyText {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    List { brand: Option<String> },
-    Show { id: MentionId },
-    Reply { id: MentionId, text: ReplyText },
-    Claim { id: MentionId },
-    Unclaim { id: MentionId },
-    Dismiss { id: MentionId, reason: Option<String> },
-    Snooze { id: MentionId, duration: HumanDuration },
+    List {
+        brand: Option<String>,
+    },
+    Show {
+        id: MentionId,
+    },
+    Reply {
+        id: MentionId,
+        text: ReplyText,
+    },
+    Claim {
+        id: MentionId,
+    },
+    Unclaim {
+        id: MentionId,
+    },
+    Dismiss {
+        id: MentionId,
+        reason: Option<String>,
+    },
+    Snooze {
+        id: MentionId,
+        duration: HumanDuration,
+    },
+    /// Send the newest draft of a mention (approvers only).
+    Approve {
+        id: MentionId,
+    },
     Help,
 }
 
@@ -44,6 +65,11 @@ pub const USAGE: &[(&str, &str, &str)] = &[
         "snooze",
         "/talkback snooze <id> <duration>",
         "hide from nags for a while, e.g. 30m, 2h, 1d",
+    ),
+    (
+        "approve",
+        "/talkback approve <id>",
+        "send the reply drafted for <id> (when `team.approvers` is set)",
     ),
     ("help", "/talkback help", "this list"),
 ];
@@ -128,6 +154,7 @@ impl Command {
             "show" => no_more(Command::Show { id: id()? }),
             "claim" => no_more(Command::Claim { id: id()? }),
             "unclaim" => no_more(Command::Unclaim { id: id()? }),
+            "approve" => no_more(Command::Approve { id: id()? }),
             "reply" => {
                 let id = id()?;
                 if tail.is_empty() {

@@ -3,20 +3,21 @@
 
 use std::sync::Arc;
 
-use crate::chat::command::{help_text, Command, ReplyText};
+use crate::chat::command::{help_text, Command};
 use crate::chat::{announce, render, ChatAdapter};
 use crate::clock::SharedClock;
+use crate::config::TeamConfig;
 use crate::domain::{ChatUser, MentionId};
-use crate::publish::{Outbox, OutboxError, SendOutcome};
+use crate::publish::Outbox;
 use crate::store::{LifecycleError, Mention, Store, StoreError};
 
 pub struct Commands {
-    store: Store,
-    outbox: Arc<Outbox>,
-    clock: SharedClock,
-    chat: Arc<dyn ChatAdapter>,
-    repliers: Vec<ChatUser>,
-    brands: Vec<String>,
+    pub(super) store: Store,
+    pub(super) outbox: Arc<Outbox>,
+    pub(super) clock: SharedClock,
+    pub(super) chat: Arc<dyn ChatAdapter>,
+    pub(super) team: TeamConfig,
+    pub(super) brands: Vec<String>,
 }
 
 impl Commands {
@@ -25,7 +26,7 @@ impl Commands {
         outbox: Arc<Outbox>,
         clock: SharedClock,
         chat: Arc<dyn ChatAdapter>,
-        repliers: Vec<ChatUser>,
+        team: TeamConfig,
         brands: Vec<String>,
     ) -> Commands {
         Commands {
@@ -33,7 +34,7 @@ impl Commands {
             outbox,
             clock,
             chat,
-            repliers,
+            team,
             brands,
         }
     }
@@ -52,6 +53,7 @@ impl Commands {
             Command::List { brand } => self.list(brand.as_deref()),
             Command::Show { id } => self.store.mention(id).map(|m| render::details(&m, self.clock.now())),
             Command::Reply { id, text } => return self.reply(user, id, text).await,
+            Command::Approve { id } => return self.approve(user, id).await,
             Command::Claim { id } => self.change(user, id, "claim", None, |m, u, now| m.claim(u, now)).await,
             Command::Unclaim { id } => {
                 self.change(user, id, "unclaim", None, |m, u, now| m.unclaim(u, now))
@@ -127,90 +129,9 @@ impl Commands {
             Err(e) => Err(e),
         }
     }
-
-    /// True when `user` is listed in `team.repliers`.
-    pub fn may_reply(&self, user: &ChatUser) -> bool {
-        self.repliers.contains(user)
-    }
-
-    /// What someone who may not publish is told.
-    pub fn reply_refusal(&self, user: &ChatUser) -> String {
-        format!(
-            "Only the chat users listed in `team.repliers` may publish replies, and {user} is not one of them. \
-             Ask an admin to add \"{user}\" to `team.repliers`; you can still claim, dismiss and snooze."
-        )
-    }
-
-    async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
-        let now = self.clock.now();
-        if !self.may_reply(user) {
-            let _ = self.store.audit(
-                now,
-                Some(user),
-                "reply",
-                Some(id),
-                None,
-                "refused: not in team.repliers",
-            );
-            return self.reply_refusal(user);
-        }
-        let mention = match self.store.mention(id) {
-            Ok(m) => m,
-            Err(e) => return refusal(&e),
-        };
-        let text = match text {
-            ReplyText::Text(t) => t,
-            ReplyText::Suggestion(n) => {
-                let suggestions = mention.triage.as_ref().map(|t| t.suggestions.as_slice()).unwrap_or(&[]);
-                match suggestions.get(n - 1) {
-                    Some(s) => s.clone(),
-                    None => {
-                        return format!(
-                            "{id} has {} suggested repl{}; pick #1–#{}.",
-                            suggestions.len(),
-                            if suggestions.len() == 1 { "y" } else { "ies" },
-                            suggestions.len().max(1)
-                        )
-                    }
-                }
-            }
-        };
-        match self.outbox.send(&mention, &text, user).await {
-            Ok(SendOutcome::Sent { mention, published }) => {
-                let link = published.url.clone().unwrap_or(published.post_id.clone());
-                announce(
-                    self.chat.as_ref(),
-                    &self.store,
-                    &mention,
-                    &format!("replied by {user} ({link}): {text}"),
-                )
-                .await;
-                format!("Replied to {id} on {}: {text}", mention.post.network.display_name())
-            }
-            Ok(SendOutcome::AlreadySent { published }) => {
-                format!(
-                    "That reply was already sent to {id} ({}); nothing was sent again.",
-                    published.url.unwrap_or(published.post_id)
-                )
-            }
-            Err(OutboxError::Store(e)) => refusal(&e),
-            Err(e) => {
-                if matches!(e, OutboxError::Publish(_)) {
-                    announce(
-                        self.chat.as_ref(),
-                        &self.store,
-                        &mention,
-                        &format!("reply by {user} failed: {e}"),
-                    )
-                    .await;
-                }
-                format!("Not sent: {e}")
-            }
-        }
-    }
 }
 
-fn refusal(e: &StoreError) -> String {
+pub(super) fn refusal(e: &StoreError) -> String {
     match e {
         StoreError::NoSuchMention(id) => format!("There is no mention {id}. `/talkback list` shows the open ones."),
         StoreError::Lifecycle(l) => l.to_string(),

@@ -7,6 +7,7 @@ pub mod console;
 pub mod dispatch;
 pub mod handlers;
 pub mod render;
+mod replies;
 pub mod slack;
 
 use async_trait::async_trait;

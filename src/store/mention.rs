@@ -59,6 +59,14 @@ pub struct SentReply {
     pub at: DateTime<Utc>,
 }
 
+/// A reply waiting for an approver (`team.approvers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub text: String,
+    pub by: ChatUser,
+    pub at: DateTime<Utc>,
+}
+
 /// One line of a mention's history: who did what, when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -102,6 +110,9 @@ pub struct Mention {
     pub replies: Vec<SentReply>,
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
+    /// Replies drafted by people who need an approver; the newest is sent on approval.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<Draft>,
 }
 
 /// Why a transition was refused; the text is shown to the person who asked.
@@ -137,6 +148,7 @@ impl Mention {
             conversation: Vec::new(),
             replies: Vec::new(),
             history: Vec::new(),
+            drafts: Vec::new(),
         }
     }
 
@@ -171,6 +183,17 @@ impl Mention {
                 .unwrap_or_default();
             return Err(LifecycleError::Dismissed(self.id, reason));
         }
+        Ok(())
+    }
+
+    pub fn add_draft(&mut self, text: &str, by: &ChatUser, now: DateTime<Utc>) -> Result<(), LifecycleError> {
+        self.not_dismissed()?;
+        self.drafts.push(Draft {
+            text: text.to_string(),
+            by: by.clone(),
+            at: now,
+        });
+        self.note(Some(by), format!("drafted a reply for approval: {text}"), now);
         Ok(())
     }
 
@@ -236,6 +259,8 @@ impl Mention {
             None => format!("replied on the network: {}", reply.text),
         };
         self.first_response_at.get_or_insert(reply.at);
+        // A reply went out: pending drafts are answered too.
+        self.drafts.clear();
         if self.state != MentionState::Dismissed {
             self.state = MentionState::Answered;
         }

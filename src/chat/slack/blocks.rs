@@ -92,6 +92,26 @@ fn actions(m: &Mention) -> Option<Value> {
     Some(json!({"type": "actions", "block_id": format!("mention:{id}"), "elements": elements}))
 }
 
+/// The newest draft and its Send / Edit buttons, when one waits for an approver.
+fn draft(m: &Mention) -> Vec<Value> {
+    let Some(d) = m.drafts.last().filter(|_| m.is_waiting()) else {
+        return Vec::new();
+    };
+    let id = m.id.0.to_string();
+    let who =
+        d.by.0
+            .strip_prefix("slack:")
+            .map(|u| format!("<@{u}>"))
+            .unwrap_or_else(|| d.by.to_string());
+    vec![
+        json!({"type": "section", "text": mrkdwn(&format!(":memo: *Draft by {who}, waiting for an approver*\n{}", quote(&d.text)))}),
+        json!({"type": "actions", "block_id": format!("draft:{id}"), "elements": [
+            button("approve", "Send draft", &id, Some("primary")),
+            button("reply", "Edit draft", &format!("{id}|0"), None),
+        ]}),
+    ]
+}
+
 /// The full alert for one mention.
 pub fn alert(m: &Mention, now: DateTime<Utc>) -> Vec<Value> {
     let mut body = format!("{}\n*{}*", headline(m, now), escape(&m.post.author_label()));
@@ -123,6 +143,7 @@ pub fn alert(m: &Mention, now: DateTime<Utc>) -> Vec<Value> {
         }
     }
     blocks.push(json!({"type": "context", "elements": [mrkdwn(&status_line(m, now))]}));
+    blocks.extend(draft(m));
     blocks.extend(actions(m));
     blocks
 }
@@ -172,11 +193,15 @@ pub fn fallback(mentions: &[Mention]) -> String {
 
 /// The reply form, prefilled with suggestion `n` (when there is one).
 pub fn reply_modal(m: &Mention, n: usize, channel: &str) -> Value {
-    let initial = m
-        .triage
-        .as_ref()
-        .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
-        .cloned()
+    // n = 0 is the newest draft waiting for approval; 1.. are suggestions.
+    let draft = m.drafts.last().filter(|_| n == 0).map(|d| d.text.clone());
+    let initial = draft
+        .or_else(|| {
+            m.triage
+                .as_ref()
+                .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
+                .cloned()
+        })
         .unwrap_or_default();
     let network = m.post.network.display_name();
     json!({

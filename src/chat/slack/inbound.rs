@@ -146,6 +146,7 @@ impl SlackInbound {
                         .await;
                     continue;
                 }
+                "approve" => Command::Approve { id },
                 "claim" => Command::Claim { id },
                 "unclaim" => Command::Unclaim { id },
                 "dismiss" => Command::Dismiss { id, reason: None },
@@ -161,7 +162,9 @@ impl SlackInbound {
     }
 
     async fn open_reply(&self, who: &str, channel: &str, trigger: &str, id: MentionId, n: usize) {
-        if !self.commands.may_reply(&user(who)) {
+        // Approvers may open a draft to edit it even when they are not repliers themselves.
+        let editing_draft = n == 0 && self.commands.is_approver(&user(who));
+        if !(self.commands.may_reply(&user(who)) || editing_draft) {
             let refusal = self.commands.reply_refusal(&user(who));
             self.tell(channel, who, &refusal).await;
             return;
