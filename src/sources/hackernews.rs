@@ -16,25 +16,34 @@ use crate::domain::{Author, Network, Post};
 /// Algolia's largest page; fewer requests against the ~10k requests/hour budget per IP.
 const HITS_PER_PAGE: u32 = 100;
 
-/// One poller per search term, so a term added later starts its own history without moving the
-/// others' cursors, plus one per own account (`author_<user>`).
+/// The sources of one `[[sources]]` table of kind `hackernews`.
 pub fn build(setup: &Setup) -> Vec<Box<dyn Source>> {
+    pollers(setup)
+        .into_iter()
+        .map(|p| Box::new(p) as Box<dyn Source>)
+        .collect()
+}
+
+/// One poller per search term, so a term added later starts its own history without moving the
+/// others' cursors, plus one per own account (`author_<user>`). Public so tests can drive a
+/// round at a time.
+pub fn pollers(setup: &Setup) -> Vec<Poller> {
     let every = setup.source.every.as_std();
     // Algolia's query is plain words with no OR operator, so terms cannot be joined into one.
     let terms = match &setup.source.query {
         Some(q) => vec![q.clone()],
         None => setup.search_terms(),
     };
-    let mut out: Vec<Box<dyn Source>> = Vec::new();
+    let mut out = Vec::new();
     for term in terms {
         let name = setup.part(&format!("q/{term}"));
         let search = Search::new(setup, &name, &term, "(story,comment)");
-        out.push(Box::new(Poller::new(&name, every, Box::new(search))));
+        out.push(Poller::new(&name, every, Box::new(search)));
     }
     for user in setup.own_accounts() {
         let name = setup.part(&format!("own/{user}"));
         let search = Search::new(setup, &name, "", &format!("author_{user},(story,comment)"));
-        out.push(Box::new(Poller::new(&name, every, Box::new(search))));
+        out.push(Poller::new(&name, every, Box::new(search)));
     }
     out
 }
@@ -163,22 +172,48 @@ fn advance(cursor: Option<Cursor>, hits: Vec<Hit>, page: u64, pages: u64) -> Ste
             ids.push(h.id.clone());
         }
     }
-    let fresh = hits.into_iter().filter(|h| cursor.as_ref().is_none_or(|c| c.is_new(h))).collect();
+    let fresh = hits
+        .into_iter()
+        .filter(|h| cursor.as_ref().is_none_or(|c| c.is_new(h)))
+        .collect();
     let Some(c) = cursor else {
         let next = (newest != i64::MIN).then(|| Cursor::at(newest, ids));
-        return Step { fresh, cursor: next, more: false };
+        return Step {
+            fresh,
+            cursor: next,
+            more: false,
+        };
     };
     if page + 1 < pages {
-        let paging = Paging { page: page + 1, newest, newest_ids: ids };
-        let next = Cursor { paging: Some(paging), ..c };
-        return Step { fresh, cursor: Some(next), more: true };
+        let paging = Paging {
+            page: page + 1,
+            newest,
+            newest_ids: ids,
+        };
+        let next = Cursor {
+            paging: Some(paging),
+            ..c
+        };
+        return Step {
+            fresh,
+            cursor: Some(next),
+            more: true,
+        };
     }
-    Step { fresh, cursor: Some(Cursor::at(newest, ids)), more: false }
+    Step {
+        fresh,
+        cursor: Some(Cursor::at(newest, ids)),
+        more: false,
+    }
 }
 
 impl Cursor {
     fn at(since: i64, seen: Vec<String>) -> Cursor {
-        Cursor { since, seen, paging: None }
+        Cursor {
+            since,
+            seen,
+            paging: None,
+        }
     }
 
     fn is_new(&self, h: &Hit) -> bool {
@@ -226,13 +261,21 @@ impl Hit {
                 name: None,
             }),
             title: if comment { None } else { self.title.clone() },
-            text: if comment { html_to_text(self.comment_text.as_deref().unwrap_or("")) } else { self.story_body() },
+            text: if comment {
+                hn_text(self.comment_text.as_deref())
+            } else {
+                self.story_body()
+            },
             created_at: DateTime::<Utc>::from_timestamp(self.created_at_i, 0).or_else(|| {
                 let at = self.created_at.as_deref()?;
                 DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&Utc))
             }),
             // A comment answers its parent (a story or another comment), in the same id form.
-            reply_to: if comment { self.parent_id.map(|p| p.to_string()) } else { None },
+            reply_to: if comment {
+                self.parent_id.map(|p| p.to_string())
+            } else {
+                None
+            },
             lang: None,
             repost_of: None,
         }
@@ -240,13 +283,19 @@ impl Hit {
 
     /// A text post's body, and a link post's URL (so a mention in the link itself is seen).
     fn story_body(&self) -> String {
-        let text = html_to_text(self.story_text.as_deref().unwrap_or(""));
+        let text = hn_text(self.story_text.as_deref());
         match self.url.as_deref().filter(|u| !u.is_empty()) {
             Some(u) if text.is_empty() => u.to_string(),
             Some(u) => format!("{text}\n{u}"),
             None => text,
         }
     }
+}
+
+/// HN separates paragraphs with a bare `<p>` (never closed), which would glue the words on
+/// either side together; each one starts a new line instead.
+fn hn_text(html: Option<&str>) -> String {
+    html_to_text(&html.unwrap_or("").replace("<p>", "\n<p>"))
 }
 
 #[cfg(test)]

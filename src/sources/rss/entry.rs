@@ -27,7 +27,11 @@ pub(super) fn to_post(e: &Entry, origin: &Origin) -> Post {
         .or(e.summary.as_ref().map(|s| s.content.as_str()))
         .map(html_to_text)
         .unwrap_or_default();
-    let title = e.title.as_ref().map(|t| html_to_text(&t.content)).filter(|t| !t.is_empty());
+    let title = e
+        .title
+        .as_ref()
+        .map(|t| html_to_text(&t.content))
+        .filter(|t| !t.is_empty());
     let name = author_name(e);
     // On the brand's own blog every post is the brand's; comments on it are still the readers'.
     let handle = if origin.own && !is_comment(url.as_deref()) {
@@ -155,7 +159,10 @@ mod tests {
             <description>text</description></item></channel></rss>"#;
         let a = super::super::parse(xml.as_bytes(), "https://blog.acme.test/feed").unwrap();
         let b = super::super::parse(xml.as_bytes(), "https://blog.acme.test/feed").unwrap();
-        let (a, b) = (to_post(&a.entries[0], &origin(false)), to_post(&b.entries[0], &origin(false)));
+        let (a, b) = (
+            to_post(&a.entries[0], &origin(false)),
+            to_post(&b.entries[0], &origin(false)),
+        );
         assert_eq!(a.id, b.id);
         assert!(a.id.starts_with("h:"), "{}", a.id);
     }

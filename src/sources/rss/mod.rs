@@ -21,7 +21,13 @@ use entry::Origin;
 /// entry still in the feed is never delivered twice even when the server sends no validators.
 const SEEN_MIN: usize = 200;
 
+/// The source of one `[[sources]]` table of kind `rss`.
 pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
+    Ok(vec![Box::new(poller(setup)?)])
+}
+
+/// The feed's poller; public so tests can drive a round at a time.
+pub fn poller(setup: &Setup) -> Result<Poller, String> {
     let url = setup
         .source
         .url
@@ -40,7 +46,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
         name: name.clone(),
         origin: Origin { host, own, lang: None },
     };
-    Ok(vec![Box::new(Poller::new(&name, setup.source.every.as_std(), Box::new(feed)))])
+    Ok(Poller::new(&name, setup.source.every.as_std(), Box::new(feed)))
 }
 
 /// One feed, fetched whole each round and compared with what was seen before.
@@ -116,7 +122,10 @@ impl Feed {
             req = req.header(IF_MODIFIED_SINCE, since);
         }
         let host = &self.origin.host;
-        let resp = req.send().await.map_err(|e| FetchError::Transient(describe(&e, host)))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| FetchError::Transient(describe(&e, host)))?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(None);
