@@ -2,4 +2,5 @@
 //! Fakes of third-party services for the integration tests.
 
 pub mod fake_hackernews;
+pub mod fake_rss;
 pub mod fake_slack;
