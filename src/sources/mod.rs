@@ -2,10 +2,12 @@
 //! store and hands its posts to the pipeline through `SourceContext::deliver`, which stores the
 //! mentions before the cursor moves. Sources never talk to chat or publish anything.
 
+pub mod hackernews;
 pub mod health;
 pub mod http;
 pub mod poll;
 pub mod replay;
+pub mod rss;
 pub mod text;
 
 use std::sync::Arc;
@@ -131,6 +133,8 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
             let path = s.path.clone().ok_or("a replay source needs `path`")?;
             Ok(vec![Box::new(ReplaySource::new(&s.name, path, s.every.as_std()))])
         }
+        Network::Hackernews => Ok(hackernews::build(setup)),
+        Network::Rss => rss::build(setup),
         other => Err(format!("the {other} source is not available in this build yet")),
     }
 }

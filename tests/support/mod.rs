@@ -1,5 +1,7 @@
 #![allow(dead_code)]
 //! Fakes of third-party services for the integration tests.
 
+pub mod fake_hackernews;
+pub mod fake_rss;
 pub mod fake_slack;
 pub mod recording_chat;
