@@ -59,26 +59,38 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     None
 }
 
-/// Sends `req` and returns the body of a 2xx answer with its headers.
-pub async fn send(req: RequestBuilder) -> Result<(String, HeaderMap), FetchError> {
+/// Sends `req` and returns whatever status came back, with headers and body. Only the transport
+/// can fail here (classified as transient); statuses are the caller's to read.
+pub async fn fetch(req: RequestBuilder) -> Result<(StatusCode, HeaderMap, Vec<u8>), FetchError> {
     let resp = req.send().await.map_err(|e| FetchError::Transient(describe(&e)))?;
     let status = resp.status();
     let headers = resp.headers().clone();
     let body = resp
-        .text()
+        .bytes()
         .await
         .map_err(|e| FetchError::Transient(format!("the body broke off: {}", describe(&e))))?;
-    if status.is_success() {
-        return Ok((body, headers));
-    }
-    let snippet: String = body.chars().take(200).collect();
-    Err(match status {
-        StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(retry_after(&headers)),
+    Ok((status, headers, body.to_vec()))
+}
+
+/// What a non-2xx answer means: 429 rate limited, 5xx/408 transient, other 4xx rejected.
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> FetchError {
+    let snippet: String = String::from_utf8_lossy(body).chars().take(200).collect();
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(retry_after(headers)),
         s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
             FetchError::Transient(format!("HTTP {s}: {snippet}"))
         }
         s => FetchError::Rejected(format!("HTTP {s}: {snippet}")),
-    })
+    }
+}
+
+/// Sends `req` and returns the body of a 2xx answer with its headers.
+pub async fn send(req: RequestBuilder) -> Result<(String, HeaderMap), FetchError> {
+    let (status, headers, body) = fetch(req).await?;
+    if !status.is_success() {
+        return Err(classify(status, &headers, &body));
+    }
+    Ok((String::from_utf8_lossy(&body).into_owned(), headers))
 }
 
 /// Sends `req` and parses a JSON body. A body that is not JSON is transient (a proxy's error

@@ -121,24 +121,14 @@ impl Feed {
         if let Some(since) = valid(&cursor.last_modified) {
             req = req.header(IF_MODIFIED_SINCE, since);
         }
-        let host = &self.origin.host;
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| FetchError::Transient(describe(&e, host)))?;
-        let status = resp.status();
+        let (status, headers, body) = http::fetch(req).await?;
         if status == StatusCode::NOT_MODIFIED {
             return Ok(None);
         }
-        let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| FetchError::Transient(format!("the body broke off: {}", describe(&e, host))))?;
         if status.is_success() {
-            return Ok(Some((body.to_vec(), headers)));
+            return Ok(Some((body, headers)));
         }
-        Err(refused(status, &headers, &body))
+        Err(http::classify(status, &headers, &body))
     }
 
     /// The entries not delivered before (oldest first, so an own post is on record before
@@ -181,28 +171,4 @@ fn parse(body: &[u8], url: &str) -> Result<feed_rs::model::Feed, feed_rs::parser
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     let v = headers.get(name)?.to_str().ok()?.trim();
     (!v.is_empty()).then(|| v.to_string())
-}
-
-/// Classifies a non-2xx answer as `http::send` does for JSON APIs (304 is handled before).
-fn refused(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> FetchError {
-    let snippet: String = String::from_utf8_lossy(body).chars().take(200).collect();
-    match status {
-        StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(http::retry_after(headers)),
-        s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
-            FetchError::Transient(format!("HTTP {s}: {snippet}"))
-        }
-        s => FetchError::Rejected(format!("HTTP {s}: {snippet}")),
-    }
-}
-
-/// Names only the host: a private feed's URL may carry a token in its path or query.
-fn describe(e: &reqwest::Error, host: &str) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    format!("{kind} ({host})")
 }
