@@ -1,7 +1,7 @@
 //! Polls one newest-first Reddit listing (search, a subreddit's new posts or comments, a user's
-//! submissions or comments) and catches up with `after` until it meets the cursor. The cursor is
-//! the newest thing seen; it moves only when a whole catch-up walk has been handed over, so an
-//! interruption re-reads (the store drops duplicates) rather than skipping anything.
+//! overview) and catches up with `after` until it meets the cursor. The cursor is the newest
+//! thing seen; it moves only when a whole catch-up walk has been handed over, so an interruption
+//! re-reads (the store drops duplicates) rather than skipping anything.
 
 use std::sync::Arc;
 
@@ -70,6 +70,8 @@ impl Fetch for ListingFetch {
             }
             posts.push(thing.into_post());
         }
+        // Oldest first, so a parent is stored before a reply to it read in the same page.
+        posts.reverse();
         // A first poll takes only the newest page: the backlog is history, not news.
         let done = mark.is_none() || reached || listing.after.is_none() || posts.is_empty();
         match (done, listing.after, newest) {

@@ -100,8 +100,7 @@ impl Mark {
     /// True when `thing` is this mark or older, i.e. the catch-up walk is done. The time also
     /// counts because the marked thing may have been deleted since.
     pub fn reached_by(&self, thing: &Thing) -> bool {
-        thing.name == self.id
-            || matches!((self.created, thing.created()), (Some(mine), Some(theirs)) if theirs < mine)
+        thing.name == self.id || matches!((self.created, thing.created()), (Some(mine), Some(theirs)) if theirs < mine)
     }
 }
 
@@ -171,8 +170,10 @@ mod tests {
     fn marks_round_trip_and_stop_at_older_things() {
         let m = Mark::parse("t3_abc@1700000000");
         assert_eq!(m.render(), "t3_abc@1700000000");
-        let older: Thing = serde_json::from_value(serde_json::json!({"name": "t3_zzz", "created_utc": 1699999999.0})).unwrap();
-        let newer: Thing = serde_json::from_value(serde_json::json!({"name": "t3_new", "created_utc": 1700000001.0})).unwrap();
+        let older: Thing =
+            serde_json::from_value(serde_json::json!({"name": "t3_zzz", "created_utc": 1699999999.0})).unwrap();
+        let newer: Thing =
+            serde_json::from_value(serde_json::json!({"name": "t3_new", "created_utc": 1700000001.0})).unwrap();
         assert!(m.reached_by(&older));
         assert!(!m.reached_by(&newer));
         assert_eq!(Mark::parse("t3_abc").created, None);

@@ -1,7 +1,7 @@
 //! Reddit: an OAuth script-app token, `search?sort=new`, each configured subreddit's new posts
-//! and comments, and the brands' own accounts (their submissions and comments, so the pipeline
-//! can record broadcasts, replies and shares). One poller per listing, each with its own cursor.
-//! Read-only: never posts, never talks to chat.
+//! and comments, and the brands' own accounts (`/user/<name>/overview`: their submissions and
+//! comments, so the pipeline can record broadcasts, replies and shares). One poller per listing,
+//! each with its own cursor. Read-only: never posts, never talks to chat.
 
 mod api;
 mod auth;
@@ -27,7 +27,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
 }
 
 /// The pollers behind `build`, named by their cursor keys (`reddit/search`, `reddit/r/rust/new`,
-/// `reddit/u/acme/comments` …); tests drive them one round at a time.
+/// `reddit/u/acme/overview` …); tests drive them one round at a time.
 pub fn pollers(setup: &Setup) -> Result<Vec<Poller>, String> {
     let s = setup.source;
     let api = Arc::new(api(setup)?);
@@ -49,10 +49,11 @@ pub fn pollers(setup: &Setup) -> Result<Vec<Poller>, String> {
     }
     for account in setup.own_accounts() {
         let user = checked_name(user_name(&account), "own account")?;
-        for part in ["submitted", "comments"] {
-            let params = vec![("sort", "new".to_string())];
-            add(format!("u/{user}/{part}"), format!("/user/{user}/{part}"), params);
-        }
+        // `overview` is submissions and comments in one newest-first listing: one request a
+        // round instead of two, and a reply to the brand's own new post is read in the same page
+        // as that post (after it), so the pipeline counts it as a broadcast, not a reply.
+        let params = vec![("sort", "new".to_string())];
+        add(format!("u/{user}/overview"), format!("/user/{user}/overview"), params);
     }
     Ok(out)
 }
