@@ -8,6 +8,7 @@ pub mod poll;
 pub mod reddit;
 pub mod replay;
 pub mod text;
+pub mod x;
 
 use std::sync::Arc;
 
@@ -133,6 +134,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
             Ok(vec![Box::new(ReplaySource::new(&s.name, path, s.every.as_std()))])
         }
         Network::Reddit => reddit::build(setup),
+        Network::X => x::build(setup),
         other => Err(format!("the {other} source is not available in this build yet")),
     }
 }

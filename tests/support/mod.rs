@@ -3,3 +3,4 @@
 
 pub mod fake_reddit;
 pub mod fake_slack;
+pub mod fake_x;
