@@ -179,8 +179,16 @@ impl Config {
                 s.name, s.kind, s.every
             ));
         }
-        let publishers: Vec<String> = self.publishers.iter().map(|p| format!("{} ({})", p.kind, p.base_url)).collect();
-        let publishers = if publishers.is_empty() { "replay only".to_string() } else { publishers.join(", ") };
+        let publishers: Vec<String> = self
+            .publishers
+            .iter()
+            .map(|p| format!("{} ({})", p.kind, p.base_url))
+            .collect();
+        let publishers = if publishers.is_empty() {
+            "replay only".to_string()
+        } else {
+            publishers.join(", ")
+        };
         out.push_str(&format!("  replies: {publishers}\n"));
         out.push_str(&format!("  chat: {}\n", self.chat.describe()));
         out.push_str(&format!("  store: {}\n", self.store.path.display()));

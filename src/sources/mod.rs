@@ -6,9 +6,11 @@ pub mod hackernews;
 pub mod health;
 pub mod http;
 pub mod poll;
+pub mod reddit;
 pub mod replay;
 pub mod rss;
 pub mod text;
+pub mod x;
 
 use std::sync::Arc;
 
@@ -135,6 +137,8 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
         }
         Network::Hackernews => Ok(hackernews::build(setup)),
         Network::Rss => rss::build(setup),
+        Network::Reddit => reddit::build(setup),
+        Network::X => x::build(setup),
         other => Err(format!("the {other} source is not available in this build yet")),
     }
 }
