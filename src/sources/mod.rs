@@ -4,6 +4,7 @@
 
 pub mod health;
 pub mod http;
+pub mod mastodon;
 pub mod poll;
 pub mod replay;
 pub mod text;
@@ -131,6 +132,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
             let path = s.path.clone().ok_or("a replay source needs `path`")?;
             Ok(vec![Box::new(ReplaySource::new(&s.name, path, s.every.as_std()))])
         }
+        Network::Mastodon => mastodon::build(setup),
         other => Err(format!("the {other} source is not available in this build yet")),
     }
 }
