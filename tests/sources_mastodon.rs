@@ -372,3 +372,223 @@ async fn malformed_json_is_skipped_and_the_source_goes_on() {
         "the cursor moves past it"
     );
 }
+
+#[tokio::test]
+async fn search_sweeps_a_full_window_down_to_the_last_poll() {
+    let fake = FakeMastodon::start().await;
+    let bob = fake.account("bob@else.example", "Bob");
+    let seen = fake.status(&bob, "<p>Acme is fine</p>");
+    fake.publish_quietly(&["public"], seen.clone());
+    let b = bot(&fake, "token_env = \"MASTODON_TOKEN\"\nnotifications = false");
+    let mut p = b.poller("mastodon/search/acme");
+    b.round(&mut p).await;
+    assert_eq!(b.store.cursor("mastodon/search/acme").unwrap(), Some(id(&seen)));
+
+    let fresh: Vec<Value> = (0..50)
+        .map(|i| fake.status(&bob, &format!("<p>acme {i}</p>")))
+        .collect();
+    for s in &fresh {
+        fake.publish_quietly(&["public"], s.clone());
+    }
+    fake.publish_quietly(&["public"], fake.status(&bob, "<p>unrelated</p>"));
+    b.round(&mut p).await;
+    let calls = fake.calls("/api/v2/search");
+    assert_eq!(calls.len(), 3);
+    for c in &calls[1..] {
+        assert!(c.authorized);
+        assert_eq!((c.param("q"), c.param("type")), (Some("acme"), Some("statuses")));
+        assert_eq!(c.param("resolve"), Some("false"));
+        assert_eq!(c.param("min_id"), Some(id(&seen).as_str()));
+    }
+    assert_eq!(calls[2].param("offset"), Some("40"));
+    let mut all = fresh.clone();
+    all.push(seen);
+    assert_eq!(b.mention_ids(), ids(&all));
+    assert_eq!(b.store.cursor("mastodon/search/acme").unwrap(), Some(id(&fresh[49])));
+    b.round(&mut p).await;
+    assert_eq!(
+        fake.calls("/api/v2/search")[3].param("min_id"),
+        Some(id(&fresh[49]).as_str())
+    );
+}
+
+#[tokio::test]
+async fn the_own_account_watcher_records_broadcast_reply_and_share() {
+    let fake = FakeMastodon::start().await;
+    let acme = fake.account("acme", "Acme Cloud");
+    let bob = fake.account("bob@else.example", "Bob");
+    let question = fake.status(&bob, "<p>@acme is the API down?</p>");
+    fake.publish(&["notifications"], fake.mention(&question));
+    let b = bot(&fake, NOTIFY);
+    let mut all = b.pollers();
+    let (mut notes, mut own) = (
+        all.remove("mastodon/notifications").unwrap(),
+        all.remove("mastodon/own/acme@127.0.0.1").unwrap(),
+    );
+    b.round(&mut notes).await;
+    assert_eq!(b.mentions().len(), 1);
+
+    let account = format!("account:{}", acme["id"].as_str().unwrap());
+    let news = fake.status(&acme, "<p>Acme 2.0 is out</p>");
+    let thread = fake.reply(&acme, &news, "<p>1/ more on Acme 2.0</p>");
+    let answer = fake.reply(&acme, &question, "<p>@bob fixed now, sorry!</p>");
+    let share = fake.boost(&acme, &fake.status(&bob, "<p>loving acme</p>"));
+    for s in [&news, &thread, &answer, &share] {
+        fake.publish(&[account.as_str()], s.clone());
+    }
+    b.round(&mut own).await;
+    b.round(&mut own).await;
+    let lookups = fake.calls("/api/v1/accounts/lookup");
+    assert_eq!(lookups.len(), 1, "the id is looked up once");
+    assert_eq!(lookups[0].param("acct"), Some("acme"));
+    let statuses = fake.calls(&format!("/api/v1/accounts/{}/statuses", acme["id"].as_str().unwrap()));
+    assert_eq!(statuses[1].param("min_id"), Some(id(&share).as_str()));
+
+    let kinds: HashMap<String, ActivityKind> = b
+        .store
+        .activity(Some("Acme"))
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.post_id, e.kind))
+        .collect();
+    assert_eq!(kinds.len(), 4);
+    assert_eq!(kinds[&id(&news)], ActivityKind::Broadcast);
+    assert_eq!(kinds[&id(&thread)], ActivityKind::Broadcast, "a reply to its own post");
+    assert_eq!(kinds[&id(&answer)], ActivityKind::Reply);
+    assert_eq!(kinds[&id(&share)], ActivityKind::Share);
+    let ms = b.mentions();
+    assert_eq!(ms.len(), 1, "the brand's own posts are not mentions");
+    assert_eq!(ms[0].state, MentionState::Answered);
+    assert_eq!(ms[0].replies[0].post_id, id(&answer));
+}
+
+impl Bot {
+    /// Starts the source `name` of the full build (streams included) on its own task.
+    fn spawn(&self, name: &str) -> tokio::task::JoinHandle<Result<(), sources::SourceError>> {
+        let all = sources::build(&self.setup()).unwrap();
+        let names: Vec<String> = all.iter().map(|s| s.name().to_string()).collect();
+        let source = all
+            .into_iter()
+            .find(|s| s.name() == name)
+            .unwrap_or_else(|| panic!("no source {name} in {names:?}"));
+        tokio::spawn(source.run(self.cx.clone()))
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_stream_reconnects_and_backfills_without_loss() {
+    let fake = FakeMastodon::start().await;
+    let bob = fake.account("bob@else.example", "Bob");
+    let mut b = bot(&fake, "streaming = true");
+    let task = b.spawn("mastodon/stream/public");
+    fake.until(|f| (f.connections("public") == 1).then_some(())).await;
+    fake.heartbeat();
+    fake.publish(&["public"], fake.status(&bob, "<p>nothing to see</p>"));
+    fake.publish(&["public"], json!({"id": fake.next_id(), "content": "<p>acme</p>"}));
+    let first = fake.status(&bob, "<p>acme streams</p>");
+    fake.publish(&["public"], first.clone());
+    b.wait_mentions(1).await;
+    assert_eq!(b.store.cursor("mastodon/stream/public").unwrap(), Some(id(&first)));
+
+    // Posted while the link is down: only the REST timeline has them.
+    let missed: Vec<Value> = (0..2)
+        .map(|i| fake.status(&bob, &format!("<p>acme missed {i}</p>")))
+        .collect();
+    for s in &missed {
+        fake.publish_quietly(&["public"], s.clone());
+    }
+    fake.drop_streams();
+    fake.until(|f| (f.connections("public") == 2).then_some(())).await;
+    let last = fake.status(&bob, "<p>acme is back</p>");
+    fake.publish(&["public"], last.clone());
+    b.wait_mentions(4).await;
+
+    let backfill = fake.calls("/api/v1/timelines/public");
+    assert_eq!(backfill[0].param("min_id"), Some(id(&first).as_str()));
+    assert_eq!(
+        b.mention_ids(),
+        ids(&[first, missed[0].clone(), missed[1].clone(), last.clone()])
+    );
+    assert_eq!(b.store.cursor("mastodon/stream/public").unwrap(), Some(id(&last)));
+    b.stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn the_user_stream_brings_mentions_and_backfills_notifications() {
+    let fake = FakeMastodon::start().await;
+    let bob = fake.account("bob@else.example", "Bob");
+    let mut b = bot(
+        &fake,
+        "token_env = \"MASTODON_TOKEN\"\nstreaming = true\nsearch = false",
+    );
+    let task = b.spawn("mastodon/stream/user");
+    fake.until(|f| (f.connections("user") == 1).then_some(())).await;
+    assert!(fake.calls("/api/v1/streaming/user")[0].authorized);
+    let n1 = fake.mention(&fake.status(&bob, "<p>@acme hello</p>"));
+    fake.publish(&["notifications"], n1.clone());
+    let home = fake.status(&bob, "<p>acme in my home timeline</p>");
+    fake.publish(&["home"], home.clone());
+    b.wait_mentions(2).await;
+
+    let n2 = fake.mention(&fake.status(&bob, "<p>@acme are you there?</p>"));
+    fake.publish_quietly(&["notifications"], n2.clone());
+    fake.drop_streams();
+    b.wait_mentions(3).await;
+    let calls = fake.calls("/api/v1/notifications");
+    assert_eq!(calls[0].param("min_id"), Some(id(&n1).as_str()));
+    assert_eq!(
+        fake.calls("/api/v1/timelines/home")[0].param("min_id"),
+        Some(id(&home).as_str())
+    );
+    assert_eq!(
+        b.store.cursor("mastodon/stream/user").unwrap(),
+        Some(format!("{},{}", id(&home), id(&n2)))
+    );
+    b.stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[test]
+fn one_table_builds_a_source_per_part() {
+    let names = |source: &str| -> Vec<String> {
+        let fake_base = "http://127.0.0.1:9";
+        let text = format!(
+            "[[brands]]\nname = \"Acme\"\nquery = '\"acme cloud\" OR acmecloud'\nown_accounts = [\"mastodon:@acme@127.0.0.1\"]\n\n\
+             [[sources]]\nkind = \"mastodon\"\nbase_url = \"{fake_base}\"\n{source}\n"
+        );
+        let env = |name: &str| (name == "MASTODON_TOKEN").then(|| TOKEN.to_string());
+        let config = Config::from_str(std::path::Path::new("t.toml"), &text, Needs::Everything, &env).unwrap();
+        let setup = Setup {
+            source: &config.sources[0],
+            brands: &config.brands,
+            http: http::client(),
+        };
+        let mut out: Vec<String> = sources::build(&setup)
+            .unwrap()
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        names("token_env = \"MASTODON_TOKEN\"\nhashtags = [\"acme\"]"),
+        [
+            "mastodon/notifications",
+            "mastodon/own/acme@127.0.0.1",
+            "mastodon/search/acme cloud",
+            "mastodon/search/acmecloud",
+            "mastodon/tag/acme"
+        ]
+    );
+    assert_eq!(
+        names("token_env = \"MASTODON_TOKEN\"\nhashtags = [\"acme\"]\nstreaming = true\nsearch = false"),
+        [
+            "mastodon/own/acme@127.0.0.1",
+            "mastodon/stream/public",
+            "mastodon/stream/tag/acme",
+            "mastodon/stream/user"
+        ]
+    );
+}

@@ -86,14 +86,17 @@ impl Search {
             .unwrap_or_default())
     }
 
+    /// The new posts, oldest first (the pipeline must see a parent before its replies).
     fn posts(&self, raw: &[Value], floor: Option<&str>) -> Vec<Post> {
         let list = Value::Array(raw.to_vec());
-        http::each::<Status>(&self.name, Some(&list))
+        let mut posts: Vec<Post> = http::each::<Status>(&self.name, Some(&list))
             .iter()
             // `min_id` becomes a whole-second bound server-side: drop what we already read.
             .filter(|s| floor.is_none_or(|f| api::cmp_ids(&s.id, f).is_gt()))
             .filter_map(|s| self.convert.post(s))
-            .collect()
+            .collect();
+        posts.sort_by(|a, b| api::cmp_ids(&a.id, &b.id));
+        posts
     }
 }
 

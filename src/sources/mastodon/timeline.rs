@@ -89,8 +89,10 @@ impl Timeline {
         })
     }
 
+    /// The page's posts, oldest first: Mastodon answers newest first, but the pipeline must
+    /// see a parent before its replies (a thread by the brand is a broadcast, not a reply).
     fn posts(&self, body: &Value) -> Vec<Post> {
-        match self.items {
+        let mut posts: Vec<Post> = match self.items {
             Items::Statuses => http::each::<Status>(&self.name, Some(body))
                 .iter()
                 .filter_map(|s| self.convert.post(s))
@@ -99,7 +101,9 @@ impl Timeline {
                 .iter()
                 .filter_map(|n| self.convert.mention(n))
                 .collect(),
-        }
+        };
+        posts.sort_by(|a, b| api::cmp_ids(&a.id, &b.id));
+        posts
     }
 }
 
