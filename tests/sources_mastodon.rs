@@ -258,6 +258,11 @@ async fn a_429_with_retry_after_holds_every_part_of_the_table_then_recovers() {
         all.remove("mastodon/notifications").unwrap(),
     );
     b.round(&mut tag).await;
+    let anchored = b.store.cursor("mastodon/tag/acme").unwrap();
+    assert!(
+        anchored.is_some(),
+        "an empty first poll still anchors the cursor at now"
+    );
     fake.publish(&["tag:acme"], fake.status(&bob, "acme rocks"));
     fake.fail_next(
         "/api/v1/timelines/tag",
@@ -266,7 +271,7 @@ async fn a_429_with_retry_after_holds_every_part_of_the_table_then_recovers() {
         r#"{"error":"Too many requests"}"#,
     );
     assert_eq!(b.round(&mut tag).await, Duration::from_secs(30));
-    assert_eq!(b.store.cursor("mastodon/tag/acme").unwrap(), Some(String::new()));
+    assert_eq!(b.store.cursor("mastodon/tag/acme").unwrap(), anchored);
     // The budget is the instance's: the other part waits too, without asking.
     let asked = fake.calls("/api/").len();
     assert!(b.round(&mut notes).await <= Duration::from_secs(30));
@@ -504,7 +509,9 @@ async fn a_dropped_stream_reconnects_and_backfills_without_loss() {
     b.wait_mentions(4).await;
 
     let backfill = fake.calls("/api/v1/timelines/public");
-    assert_eq!(backfill[0].param("min_id"), Some(id(&first).as_str()));
+    assert_eq!(backfill.len(), 2);
+    assert_eq!(backfill[0].param("min_id"), None, "the first run reads the newest page");
+    assert_eq!(backfill[1].param("min_id"), Some(id(&first).as_str()));
     assert_eq!(
         b.mention_ids(),
         ids(&[first, missed[0].clone(), missed[1].clone(), last.clone()])
@@ -536,9 +543,9 @@ async fn the_user_stream_brings_mentions_and_backfills_notifications() {
     fake.drop_streams();
     b.wait_mentions(3).await;
     let calls = fake.calls("/api/v1/notifications");
-    assert_eq!(calls[0].param("min_id"), Some(id(&n1).as_str()));
+    assert_eq!(calls[1].param("min_id"), Some(id(&n1).as_str()));
     assert_eq!(
-        fake.calls("/api/v1/timelines/home")[0].param("min_id"),
+        fake.calls("/api/v1/timelines/home")[1].param("min_id"),
         Some(id(&home).as_str())
     );
     assert_eq!(
@@ -591,4 +598,44 @@ fn one_table_builds_a_source_per_part() {
             "mastodon/stream/user"
         ]
     );
+}
+
+#[tokio::test]
+async fn an_empty_first_poll_anchors_so_a_burst_is_read_in_full() {
+    let fake = FakeMastodon::start().await;
+    let bob = fake.account("bob", "Bob");
+    let b = bot(&fake, "hashtags = [\"acme\"]");
+    let mut p = b.poller("mastodon/tag/acme");
+    b.round(&mut p).await;
+    let burst: Vec<Value> = (0..45)
+        .map(|i| fake.status(&bob, &format!("<p>acme {i}</p>")))
+        .collect();
+    for s in &burst {
+        fake.publish(&["tag:acme"], s.clone());
+    }
+    b.round(&mut p).await;
+    assert_eq!(b.mention_ids(), ids(&burst));
+}
+
+#[tokio::test]
+async fn a_stream_refused_with_429_waits_then_connects() {
+    let fake = FakeMastodon::start().await;
+    let bob = fake.account("bob", "Bob");
+    let mut b = bot(&fake, "streaming = true\nhashtags = [\"acme\"]");
+    fake.fail_next(
+        "/api/v1/streaming/hashtag",
+        429,
+        &[("retry-after", "1")],
+        r#"{"error":"Too many requests"}"#,
+    );
+    let task = b.spawn("mastodon/stream/tag/acme");
+    fake.until(|f| (f.connections("tag:acme") == 1).then_some(())).await;
+    assert_eq!(fake.calls("/api/v1/streaming/hashtag").len(), 2);
+    assert_eq!(fake.calls("/api/v1/streaming/hashtag")[1].param("tag"), Some("acme"));
+    let s = fake.status(&bob, "<p>#acme live</p>");
+    fake.publish(&["tag:acme"], s.clone());
+    b.wait_mentions(1).await;
+    assert_eq!(b.mention_ids(), ids(&[s]));
+    b.stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }

@@ -42,6 +42,7 @@ struct Failure {
 #[derive(Default)]
 struct Inner {
     next_id: u64,
+    next_notification: u64,
     /// Each list ("notifications", "public", "home", "tag:<name>", "account:<id>") ascending by id.
     lists: HashMap<String, Vec<Value>>,
     accounts: Vec<Value>,
@@ -62,8 +63,6 @@ pub struct FakeMastodon {
     changed: Arc<Notify>,
 }
 
-const BASE_ID: u64 = 110_000_000_000_000_000;
-
 impl FakeMastodon {
     pub async fn start() -> FakeMastodon {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -73,7 +72,8 @@ impl FakeMastodon {
             base_url: format!("http://{addr}"),
             host: "127.0.0.1".into(),
             inner: Arc::new(Mutex::new(Inner {
-                next_id: BASE_ID,
+                next_id: 0,
+                next_notification: 34_975_000,
                 budget: (299, reset.to_string()),
                 ..Inner::default()
             })),
@@ -132,11 +132,19 @@ impl FakeMastodon {
         a
     }
 
-    /// A fresh id, as the instance would give the next status or notification.
+    /// A fresh status id: like Mastodon's, time-based (`milliseconds << 16`) and increasing.
     pub fn next_id(&self) -> String {
+        let now = (chrono::Utc::now().timestamp_millis() as u64) << 16;
         let mut inner = self.lock();
-        inner.next_id += 1;
+        inner.next_id = (inner.next_id + 1).max(now);
         inner.next_id.to_string()
+    }
+
+    /// A fresh notification id: a plain sequence, as Mastodon's are.
+    fn next_notification_id(&self) -> String {
+        let mut inner = self.lock();
+        inner.next_notification += 1;
+        inner.next_notification.to_string()
     }
 
     /// A Status entity by `account` (from `account`), not yet on any timeline.
@@ -218,13 +226,13 @@ impl FakeMastodon {
 
     /// A `mention` Notification of `status` (not yet published).
     pub fn mention(&self, status: &Value) -> Value {
-        json!({"id": self.next_id(), "type": "mention", "created_at": status["created_at"],
+        json!({"id": self.next_notification_id(), "type": "mention", "created_at": status["created_at"],
                "account": status["account"], "status": status})
     }
 
     /// A `favourite` Notification of `status` by `by` (not yet published).
     pub fn favourite(&self, by: &Value, status: &Value) -> Value {
-        json!({"id": self.next_id(), "type": "favourite", "created_at": "2026-11-20T10:00:00.000Z",
+        json!({"id": self.next_notification_id(), "type": "favourite", "created_at": "2026-11-20T10:00:00.000Z",
                "account": by, "status": status})
     }
 

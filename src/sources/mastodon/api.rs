@@ -176,6 +176,11 @@ pub fn cmp_ids(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
+/// The smallest status id Mastodon could give at `t` (its ids are `milliseconds << 16`).
+pub fn snowflake_at(t: DateTime<Utc>) -> String {
+    ((t.timestamp_millis().max(0) as u64) << 16).to_string()
+}
+
 /// The newer of two ids.
 pub fn newest<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<&'a str> {
     match (a, b) {
@@ -261,6 +266,10 @@ mod tests {
     #[test]
     fn ids_compare_as_numbers_and_links_give_the_next_min_id() {
         assert_eq!(cmp_ids("99", "100"), Ordering::Less);
+        // The id of a status Mastodon documents as posted at 2019-12-08T03:48:33.901Z.
+        let t: DateTime<Utc> = "2019-12-08T03:48:33.901Z".parse().unwrap();
+        assert_eq!(cmp_ids(&snowflake_at(t), "103270115826048975"), Ordering::Less);
+        assert!(snowflake_at(t).starts_with("10327011"));
         assert_eq!(newest(Some("99"), Some("100")), Some("100"));
         let h = headers(&[(
             "link",

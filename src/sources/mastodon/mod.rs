@@ -132,7 +132,7 @@ impl<'a> Parts<'a> {
             return Vec::new();
         }
         let (api, convert) = (&self.api, &self.convert);
-        let root = s.stream_url.clone().unwrap_or_else(|| api.base().to_string());
+        let root = stream_root(s.stream_url.as_deref().unwrap_or(api.base()));
         let mut out: Vec<Box<dyn Source>> = Vec::new();
         let name = self.setup.part("stream/public");
         let feed = Timeline::new(&name, api, "/api/v1/timelines/public", Items::Statuses, convert);
@@ -172,5 +172,18 @@ impl<'a> Parts<'a> {
             )));
         }
         out
+    }
+}
+
+/// The streaming host as an HTTP root: instances advertise it as `wss://…`
+/// (`configuration.urls.streaming`), but server-sent events are plain HTTP(S).
+fn stream_root(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    if let Some(rest) = url.strip_prefix("wss://") {
+        format!("https://{rest}")
+    } else if let Some(rest) = url.strip_prefix("ws://") {
+        format!("http://{rest}")
+    } else {
+        url.to_string()
     }
 }

@@ -115,7 +115,10 @@ impl Fetch for Search {
         };
         let raw = self.statuses(floor.as_deref(), offset).await?;
         let posts = self.posts(&raw, floor.as_deref());
-        let top = api::newest(top.as_deref(), newest_id(&raw)).map(str::to_string);
+        // Nothing yet: start from now (status ids are time-based), not from "the newest page".
+        let top = api::newest(top.as_deref(), newest_id(&raw))
+            .map(str::to_string)
+            .or_else(|| Some(api::snowflake_at(chrono::Utc::now() - chrono::Duration::minutes(5))));
         // The first poll reads only the newest page; later ones sweep the whole window.
         let next = match (floor, top) {
             (Some(floor), Some(top)) if raw.len() >= LIMIT => Cursor::Sweep {

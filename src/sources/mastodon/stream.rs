@@ -134,13 +134,12 @@ impl Stream {
     }
 
     /// Reads each feed forward from its slot, so nothing posted while disconnected is lost.
-    /// Without a cursor there is nothing to catch up on: the stream starts now.
+    /// A slot without a cursor (the first run) reads the newest page, as a poller's first poll.
     async fn backfill(&self, cx: &SourceContext, slots: &mut [Option<String>]) -> Result<(), Failure> {
         for (i, feed) in self.feeds.iter().enumerate() {
             for _ in 0..MAX_BACKFILL_PAGES {
-                let Some(from) = slots[i].clone() else { break };
-                let page = feed.page(Some(&from)).await?;
-                slots[i] = page.cursor.or(Some(from));
+                let page = feed.page(slots[i].as_deref()).await?;
+                slots[i] = page.cursor.or(slots[i].take());
                 self.deliver(cx, &page.posts, slots).await?;
                 if !page.more {
                     break;

@@ -81,11 +81,21 @@ impl Timeline {
             .filter_map(|v| v.get("id").and_then(Value::as_str))
             .fold(None, |a, id| api::newest(a, Some(id)));
         let link = api::link_min_id(&headers);
-        let next = api::newest(top, link.as_deref()).map(str::to_string);
+        let next = api::newest(top, link.as_deref()).or(cursor).map(str::to_string);
         Ok(Page {
             posts,
             more: cursor.is_some() && raw.len() >= self.limit,
-            cursor: api::newest(next.as_deref(), cursor).map(str::to_string),
+            cursor: next.or_else(|| self.anchor()),
+        })
+    }
+
+    /// Where to start when the first read found nothing, so that what comes next is read in
+    /// full rather than as "the newest page": status ids are time-based (a little before now
+    /// allows for clock skew); notification ids are a plain sequence, and there were none.
+    fn anchor(&self) -> Option<String> {
+        Some(match self.items {
+            Items::Statuses => api::snowflake_at(chrono::Utc::now() - chrono::Duration::minutes(5)),
+            Items::Mentions => "0".to_string(),
         })
     }
 
