@@ -137,11 +137,17 @@ impl Stream {
     /// A slot without a cursor (the first run) reads the newest page, as a poller's first poll.
     async fn backfill(&self, cx: &SourceContext, slots: &mut [Option<String>]) -> Result<(), Failure> {
         for (i, feed) in self.feeds.iter().enumerate() {
-            for _ in 0..MAX_BACKFILL_PAGES {
+            let mut pages = 0;
+            loop {
                 let page = feed.page(slots[i].as_deref()).await?;
                 slots[i] = page.cursor.or(slots[i].take());
                 self.deliver(cx, &page.posts, slots).await?;
+                pages += 1;
                 if !page.more {
+                    break;
+                }
+                if pages == MAX_BACKFILL_PAGES {
+                    tracing::warn!(source = %self.name, pages, "backfill stopped early; the rest of the outage may be skipped");
                     break;
                 }
             }
@@ -173,7 +179,10 @@ impl Stream {
                         backoff.reset();
                     }
                     let posts = self.read(parser.push(&bytes), &mut slots);
-                    if !posts.is_empty() {
+                    if posts.is_empty() {
+                        // Heartbeats say the stream is alive, even when nobody posts.
+                        cx.health.ok(&self.name, 0, cx.now());
+                    } else {
                         self.deliver(cx, &posts, &slots).await?;
                     }
                     continue;
@@ -182,6 +191,7 @@ impl Stream {
             return Ok(Ended::Dropped { why, worked });
         }
     }
+
     /// The posts `events` bring; moves each slot to the newest id seen.
     fn read(&self, events: Vec<Event>, slots: &mut [Option<String>]) -> Vec<Post> {
         let mut posts = Vec::new();
