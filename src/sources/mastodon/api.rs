@@ -266,10 +266,12 @@ mod tests {
     #[test]
     fn ids_compare_as_numbers_and_links_give_the_next_min_id() {
         assert_eq!(cmp_ids("99", "100"), Ordering::Less);
-        // The id of a status Mastodon documents as posted at 2019-12-08T03:48:33.901Z.
+        // The example status Mastodon documents: id 103270115826048975, posted at 03:48:33.901
+        // (its id's clock reads a few milliseconds earlier, hence the margin callers take).
         let t: DateTime<Utc> = "2019-12-08T03:48:33.901Z".parse().unwrap();
-        assert_eq!(cmp_ids(&snowflake_at(t), "103270115826048975"), Ordering::Less);
-        assert!(snowflake_at(t).starts_with("10327011"));
+        assert!(snowflake_at(t).starts_with("1032701158"));
+        let before = snowflake_at(t - chrono::Duration::seconds(1));
+        assert_eq!(cmp_ids(&before, "103270115826048975"), Ordering::Less);
         assert_eq!(newest(Some("99"), Some("100")), Some("100"));
         let h = headers(&[(
             "link",
