@@ -5,6 +5,7 @@
 pub mod hackernews;
 pub mod health;
 pub mod http;
+pub mod mastodon;
 pub mod poll;
 pub mod reddit;
 pub mod replay;
@@ -139,6 +140,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
         Network::Rss => rss::build(setup),
         Network::Reddit => reddit::build(setup),
         Network::X => x::build(setup),
+        Network::Mastodon => mastodon::build(setup),
         other => Err(format!("the {other} source is not available in this build yet")),
     }
 }

@@ -2,6 +2,7 @@
 //! Fakes of third-party services for the integration tests.
 
 pub mod fake_hackernews;
+pub mod fake_mastodon;
 pub mod fake_reddit;
 pub mod fake_rss;
 pub mod fake_slack;
