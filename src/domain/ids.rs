@@ -14,7 +14,7 @@ pub struct Handle(String);
 
 impl Handle {
     pub fn new(raw: &str) -> Handle {
-        Handle(raw.trim().trim_start_matches('@').to_lowercase())
+        Handle(bare(raw).to_lowercase())
     }
 
     /// The normalized form: lowercase, no leading `@`.
@@ -23,9 +23,17 @@ impl Handle {
     }
 
     pub fn is_same(&self, raw: &str) -> bool {
-        let raw = raw.trim().trim_start_matches('@');
-        raw.to_lowercase() == self.0
+        bare(raw).to_lowercase() == self.0
     }
+}
+
+/// A handle without its decoration: a leading `@`, or Reddit's `u/` (`u/acme` is `acme`).
+fn bare(raw: &str) -> &str {
+    let raw = raw.trim();
+    raw.strip_prefix("u/")
+        .or_else(|| raw.strip_prefix("/u/"))
+        .unwrap_or(raw)
+        .trim_start_matches('@')
 }
 
 impl fmt::Display for Handle {

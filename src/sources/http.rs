@@ -47,10 +47,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let remaining = get("x-ratelimit-remaining").or_else(|| get("x-rate-limit-remaining"));
     if remaining.and_then(|r| r.parse::<f64>().ok()).is_some_and(|r| r < 1.0) {
-        let reset = get("x-ratelimit-reset")
-            .or_else(|| get("x-rate-limit-reset"))?
-            .parse::<f64>()
-            .ok()?;
+        // (Mastodon's ISO 8601 reset is read by the Mastodon source, against its own clock.)
+        let raw = get("x-ratelimit-reset").or_else(|| get("x-rate-limit-reset"))?;
+        let reset = raw.parse::<f64>().ok()?;
         let now = chrono::Utc::now().timestamp() as f64;
         // A reset far beyond "seconds from now" is an epoch time.
         let secs = if reset > 1_000_000_000.0 { reset - now } else { reset };

@@ -49,13 +49,6 @@ pub fn pollers(setup: &Setup) -> Result<Vec<Poller>, String> {
     }
     for account in setup.own_accounts() {
         let user = checked_name(user_name(&account), "own account")?;
-        if !account.starts_with("u/") {
-            // Posts carry `u/<name>` as their author; the pipeline compares handles as written.
-            tracing::warn!(
-                account,
-                "write reddit own accounts as `reddit:u/{user}`, or their posts are not counted as the brand's"
-            );
-        }
         // `overview` is submissions and comments in one newest-first listing: one request a
         // round instead of two, and a reply to the brand's own new post is read in the same page
         // as that post (after it), so the pipeline counts it as a broadcast, not a reply.
