@@ -1,0 +1,124 @@
+//! Bluesky (AT Protocol): the Jetstream firehose with local matching, `searchPosts` and
+//! `listNotifications` over one shared authenticated session, and a watcher per brand account
+//! (`getAuthorFeed`) for the activity ledger. Everything is read-only: replying is the
+//! publisher's job. Each part keeps its own cursor under `<source>/<part>`.
+
+mod firehose;
+mod jetstream;
+mod lexicon;
+mod own;
+mod polls;
+mod session;
+mod sweep;
+mod xrpc;
+
+use std::sync::Arc;
+
+pub use firehose::Firehose;
+pub use jetstream::REWIND_US;
+
+use super::poll::Poller;
+use super::{Setup, Source};
+use jetstream::OwnNames;
+use own::OwnFeed;
+use polls::{Notifications, Search};
+use session::Auth;
+use xrpc::Xrpc;
+
+const DEFAULT_JETSTREAM: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
+
+/// The sources one `[[sources]] kind = "bluesky"` table asks for, by part.
+pub struct Parts {
+    pub firehose: Option<Firehose>,
+    pub search: Option<Poller>,
+    pub notifications: Option<Poller>,
+    /// One watcher per own account of the brands on Bluesky.
+    pub own: Vec<Poller>,
+}
+
+impl Parts {
+    pub fn into_sources(self) -> Vec<Box<dyn Source>> {
+        let mut out: Vec<Box<dyn Source>> = Vec::new();
+        if let Some(f) = self.firehose {
+            out.push(Box::new(f));
+        }
+        out.extend(self.search.map(|p| Box::new(p) as Box<dyn Source>));
+        out.extend(self.notifications.map(|p| Box::new(p) as Box<dyn Source>));
+        out.extend(self.own.into_iter().map(|p| Box::new(p) as Box<dyn Source>));
+        out
+    }
+}
+
+pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
+    Ok(parts(setup)?.into_sources())
+}
+
+/// Builds every part the config turns on; the search and notification pollers share a session.
+pub fn parts(setup: &Setup) -> Result<Parts, String> {
+    let s = setup.source;
+    let xrpc = Xrpc::new(&s.base_url, setup.http.clone());
+    let every = s.every.as_std();
+    let auth = match (&s.identifier, &s.password) {
+        (Some(id), Some(pw)) => Some(Arc::new(Auth::new(xrpc.clone(), id, pw.clone()))),
+        _ => None,
+    };
+    let needs_auth = || {
+        auth.clone().ok_or_else(|| {
+            format!(
+                "{}: search and notifications need `identifier` and `app_password_env`",
+                s.name
+            )
+        })
+    };
+    let firehose = if s.streaming {
+        let url = s.stream_url.clone().unwrap_or_else(|| DEFAULT_JETSTREAM.to_string());
+        jetstream::subscribe_url(&url, None).map_err(|e| format!("{}: {e}", s.name))?;
+        let names = OwnNames::new(xrpc.clone(), setup.own_accounts());
+        Some(Firehose::new(&setup.part("firehose"), url, names))
+    } else {
+        None
+    };
+    let search = match setup.search_query() {
+        _ if !s.search => None,
+        q if q.trim().is_empty() => {
+            tracing::warn!(source = %s.name, "no search terms (no `query` and no brand terms); Bluesky search is off");
+            None
+        }
+        q => {
+            let name = setup.part("search");
+            Some(Poller::new(
+                &name,
+                every,
+                Box::new(Search::new(&name, needs_auth()?, q)),
+            ))
+        }
+    };
+    let notifications = if s.notifications {
+        let name = setup.part("notifications");
+        Some(Poller::new(
+            &name,
+            every,
+            Box::new(Notifications::new(&name, needs_auth()?)),
+        ))
+    } else {
+        None
+    };
+    let own = setup
+        .own_accounts()
+        .iter()
+        .map(|handle| {
+            let name = setup.part(&format!("own/{handle}"));
+            Poller::new(
+                &name,
+                every,
+                Box::new(OwnFeed::new(&name, handle, xrpc.clone(), auth.clone())),
+            )
+        })
+        .collect();
+    Ok(Parts {
+        firehose,
+        search,
+        notifications,
+        own,
+    })
+}

@@ -1,0 +1,193 @@
+//! XRPC over HTTP for the Bluesky sources: `{base_url}/xrpc/{method}` calls, answers classified
+//! the way the poll driver expects, XRPC error bodies (`{"error", "message"}`) read so an expired
+//! token can be told apart, and Bluesky's own `RateLimit-Reset` header (an epoch time) honoured
+//! when `Retry-After` is absent. Knows nothing of sessions; never puts a token in an error.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::{RequestBuilder, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::sources::http::{retry_after, FetchError};
+
+/// Why an XRPC call failed.
+#[derive(Debug)]
+pub enum XrpcError {
+    /// The server refused the token as expired or invalid: renew the session and try again.
+    Expired,
+    Fetch(FetchError),
+}
+
+impl From<XrpcError> for FetchError {
+    fn from(e: XrpcError) -> FetchError {
+        match e {
+            XrpcError::Expired => FetchError::Rejected("the Bluesky session token was refused".into()),
+            XrpcError::Fetch(f) => f,
+        }
+    }
+}
+
+/// One Bluesky server (PDS or AppView) reached over XRPC.
+#[derive(Clone)]
+pub struct Xrpc {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Xrpc {
+    pub fn new(base_url: &str, http: reqwest::Client) -> Xrpc {
+        Xrpc {
+            base: base_url.trim_end_matches('/').to_string(),
+            http,
+        }
+    }
+
+    fn url(&self, method: &str) -> String {
+        format!("{}/xrpc/{method}", self.base)
+    }
+
+    /// A `query` (GET) with its parameters, authenticated when a token is given.
+    pub async fn query(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+        token: Option<&SecretString>,
+    ) -> Result<Value, XrpcError> {
+        let req = self.http.get(self.url(method)).query(params);
+        call(with_token(req, token)).await
+    }
+
+    /// A `procedure` (POST) with an optional JSON body.
+    pub async fn procedure(
+        &self,
+        method: &str,
+        body: Option<&Value>,
+        token: Option<&SecretString>,
+    ) -> Result<Value, XrpcError> {
+        let mut req = self.http.post(self.url(method));
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        call(with_token(req, token)).await
+    }
+}
+
+fn with_token(req: RequestBuilder, token: Option<&SecretString>) -> RequestBuilder {
+    match token {
+        Some(t) => req.bearer_auth(t.expose_secret()),
+        None => req,
+    }
+}
+
+/// Sends `req` and parses the JSON of a 2xx answer; anything else is classified.
+async fn call(req: RequestBuilder) -> Result<Value, XrpcError> {
+    let transient = |m: String| XrpcError::Fetch(FetchError::Transient(m));
+    let resp = req.send().await.map_err(|e| transient(describe(&e)))?;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| transient(format!("the body broke off: {}", describe(&e))))?;
+    if !status.is_success() {
+        return Err(classify(status, &headers, &body, chrono::Utc::now().timestamp()));
+    }
+    // A body that is not JSON (a proxy's error page, a cut answer) is worth another try later.
+    serde_json::from_str(&body).map_err(|e| transient(format!("malformed JSON: {e}")))
+}
+
+/// What a non-2xx answer means.
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: &str, now: i64) -> XrpcError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let wait = retry_after(headers).or_else(|| reset_in(headers, now));
+        return XrpcError::Fetch(FetchError::RateLimited(wait));
+    }
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let field = |k: &str| parsed.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str);
+    let error = field("error");
+    if matches!(status.as_u16(), 400 | 401) && matches!(error, Some("ExpiredToken" | "InvalidToken")) {
+        return XrpcError::Expired;
+    }
+    let detail = match (error, field("message")) {
+        (Some(e), Some(m)) => format!("{e}: {m}"),
+        (Some(e), None) => e.to_string(),
+        _ => body.chars().take(200).collect(),
+    };
+    let what = format!("HTTP {status}: {detail}");
+    XrpcError::Fetch(if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        FetchError::Transient(what)
+    } else {
+        FetchError::Rejected(what)
+    })
+}
+
+/// Bluesky's budget: `RateLimit-Reset` is the epoch second when the window refills.
+pub fn reset_in(headers: &HeaderMap, now: i64) -> Option<Duration> {
+    let reset = headers
+        .get("ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<i64>()
+        .ok()?;
+    Some(Duration::from_secs((reset - now).max(1) as u64))
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    // Never the URL's query: only the host, so nothing of the request leaks into logs.
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let host = e
+        .url()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    format!("{kind} ({host})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn rate_limit_reset_is_an_epoch_time() {
+        let h = headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "1000090")]);
+        match classify(StatusCode::TOO_MANY_REQUESTS, &h, "", 1_000_000) {
+            XrpcError::Fetch(FetchError::RateLimited(Some(d))) => assert_eq!(d, Duration::from_secs(90)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn expired_token_is_told_apart_from_other_errors() {
+        let h = HeaderMap::new();
+        let body = r#"{"error":"ExpiredToken","message":"Token has expired"}"#;
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, &h, body, 0),
+            XrpcError::Expired
+        ));
+        let body = r#"{"error":"AuthenticationRequired","message":"Invalid identifier or password"}"#;
+        match classify(StatusCode::UNAUTHORIZED, &h, body, 0) {
+            XrpcError::Fetch(FetchError::Rejected(m)) => assert!(m.contains("Invalid identifier"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, &h, "<html>", 0),
+            XrpcError::Fetch(FetchError::Transient(_))
+        ));
+    }
+}
