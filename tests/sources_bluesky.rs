@@ -44,11 +44,19 @@ struct Harness {
 
 impl Harness {
     fn new(fake: &FakeBluesky, parts: &str) -> Harness {
-        Harness::with_password(fake, parts, fb::PASSWORD)
+        Harness::with_password(fake, parts, Some(fb::PASSWORD))
     }
 
-    fn with_password(fake: &FakeBluesky, parts: &str, password: &str) -> Harness {
+    /// `password`: the app password in the environment; `None` configures no account at all.
+    fn with_password(fake: &FakeBluesky, parts: &str, password: Option<&str>) -> Harness {
         let dir = TempDir::new().unwrap();
+        let login = match password {
+            Some(_) => format!(
+                "identifier = \"{}\"\napp_password_env = \"BSKY_APP_PASSWORD\"",
+                fb::IDENTIFIER
+            ),
+            None => String::new(),
+        };
         let text = format!(
             r#"
 [store]
@@ -63,15 +71,12 @@ own_accounts = ["bluesky:{ACME}"]
 kind = "bluesky"
 base_url = "{}"
 jetstream_url = "{}"
-identifier = "{}"
-app_password_env = "BSKY_APP_PASSWORD"
+{login}
 {parts}
 "#,
-            fake.base_url,
-            fake.jetstream_url,
-            fb::IDENTIFIER
+            fake.base_url, fake.jetstream_url,
         );
-        let env = |n: &str| (n == "BSKY_APP_PASSWORD").then(|| password.to_string());
+        let env = |n: &str| (n == "BSKY_APP_PASSWORD").then(|| password.unwrap_or_default().to_string());
         let config = Config::from_str(&dir.path().join("talkback.toml"), &text, Needs::Everything, &env)
             .unwrap_or_else(|e| panic!("{e}"));
         let store = Store::open(&dir.path().join("store")).unwrap();
@@ -386,7 +391,7 @@ async fn one_session_is_shared_and_refreshed_when_it_expires() {
 #[tokio::test]
 async fn a_refused_login_backs_off_without_leaking_the_password() {
     let fake = FakeBluesky::start().await;
-    let h = Harness::with_password(&fake, SEARCH, "wrong-app-password");
+    let h = Harness::with_password(&fake, SEARCH, Some("wrong-app-password"));
     let mut search = h.parts().search.unwrap();
     let wait = h.round(&mut search).await;
     assert!(wait <= Duration::from_secs(4), "{wait:?}");
@@ -755,4 +760,19 @@ async fn firehose_knows_the_brands_own_posts_by_their_did() {
         (fb::uri(ACME_DID, "3ka2"), ActivityKind::Reply),
     ]);
     assert_eq!(h.activity(), expected);
+}
+
+#[tokio::test]
+async fn own_account_watcher_reads_the_public_feed_without_an_account() {
+    let fake = FakeBluesky::start().await;
+    let launch = fb::post_view(ACME_DID, ACME, "3ka1", "Acme 2.0 is out", &at(60), None);
+    fake.add_feed(ACME, [fb::feed_post(launch, None)]);
+    let h = Harness::with_password(&fake, "firehose = false", None);
+    let parts = h.parts();
+    assert!(parts.search.is_none() && parts.notifications.is_none());
+    let mut own = parts.own.into_iter().next().unwrap();
+    assert_eq!(h.round(&mut own).await, Duration::from_secs(60));
+    assert_eq!(fake.calls("app.bsky.feed.getAuthorFeed")[0].auth, None);
+    assert!(fake.calls("com.atproto.server.createSession").is_empty());
+    assert_eq!(h.activity()[&fb::uri(ACME_DID, "3ka1")], ActivityKind::Broadcast);
 }

@@ -26,6 +26,20 @@ use session::Auth;
 use xrpc::Xrpc;
 
 const DEFAULT_JETSTREAM: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
+/// The config's default `base_url`, a PDS: it answers `app.bsky.*` only for signed-in calls.
+const DEFAULT_PDS: &str = "https://bsky.social";
+/// Where Bluesky serves public `app.bsky.*` reads without a session.
+const PUBLIC_APPVIEW: &str = "https://public.api.bsky.app";
+
+/// Where unauthenticated `app.bsky.*` reads go: the public AppView when `base_url` is the
+/// default PDS; a `base_url` someone set (a self-hosted AppView, a test fake) serves them itself.
+fn public_reads(base_url: &str, signed_in: bool) -> &str {
+    if !signed_in && base_url.trim_end_matches('/') == DEFAULT_PDS {
+        PUBLIC_APPVIEW
+    } else {
+        base_url
+    }
+}
 
 /// The sources one `[[sources]] kind = "bluesky"` table asks for, by part.
 pub struct Parts {
@@ -103,6 +117,7 @@ pub fn parts(setup: &Setup) -> Result<Parts, String> {
     } else {
         None
     };
+    let reads = Xrpc::new(public_reads(&s.base_url, auth.is_some()), setup.http.clone());
     let own = setup
         .own_accounts()
         .iter()
@@ -111,7 +126,7 @@ pub fn parts(setup: &Setup) -> Result<Parts, String> {
             Poller::new(
                 &name,
                 every,
-                Box::new(OwnFeed::new(&name, handle, xrpc.clone(), auth.clone())),
+                Box::new(OwnFeed::new(&name, handle, reads.clone(), auth.clone())),
             )
         })
         .collect();
@@ -121,4 +136,16 @@ pub fn parts(setup: &Setup) -> Result<Parts, String> {
         notifications,
         own,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_reads_leave_the_default_pds_only_without_a_session() {
+        assert_eq!(public_reads("https://bsky.social", false), PUBLIC_APPVIEW);
+        assert_eq!(public_reads("https://bsky.social", true), "https://bsky.social");
+        assert_eq!(public_reads("http://127.0.0.1:9", false), "http://127.0.0.1:9");
+    }
 }

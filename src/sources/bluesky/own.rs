@@ -22,8 +22,8 @@ pub struct OwnFeed {
     name: String,
     handle: String,
     xrpc: Xrpc,
-    /// The feed is public; a session, when configured, is used anyway (some servers only
-    /// proxy to the AppView for signed-in calls).
+    /// The feed is public; with a session the call goes through the PDS (which proxies
+    /// `app.bsky.*` to the AppView only for signed-in calls), else `xrpc` is a public AppView.
     auth: Option<Arc<Auth>>,
 }
 
