@@ -1,8 +1,9 @@
-//! Jetstream's side of the firehose as plain data: the subscribe URL (with the rewound
+//! Jetstream's side of the firehose: the subscribe URL (with the rewound
 //! `cursor`), event decoding (only `create` commits of `app.bsky.feed.post`; `identity` and
 //! `account` events and other operations only move the cursor), and how a firehose record
 //! becomes a `Post`. The firehose names authors by DID alone, so the brands' own handles are
 //! resolved to DIDs once (`OwnNames`) and their posts carry the handle the pipeline knows.
+//! Touches neither the store nor the socket: the firehose source does.
 
 use std::collections::HashMap;
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use firehose::Firehose;
 pub use jetstream::REWIND_US;
 
-use super::poll::Poller;
+use super::poll::{Fetch, Poller};
 use super::{Setup, Source};
 use jetstream::OwnNames;
 use own::OwnFeed;
@@ -56,9 +56,8 @@ impl Parts {
         if let Some(f) = self.firehose {
             out.push(Box::new(f));
         }
-        out.extend(self.search.map(|p| Box::new(p) as Box<dyn Source>));
-        out.extend(self.notifications.map(|p| Box::new(p) as Box<dyn Source>));
-        out.extend(self.own.into_iter().map(|p| Box::new(p) as Box<dyn Source>));
+        let pollers = self.search.into_iter().chain(self.notifications).chain(self.own);
+        out.extend(pollers.map(|p| Box::new(p) as Box<dyn Source>));
         out
     }
 }
@@ -71,12 +70,11 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
 pub fn parts(setup: &Setup) -> Result<Parts, String> {
     let s = setup.source;
     let xrpc = Xrpc::new(&s.base_url, setup.http.clone());
-    let every = s.every.as_std();
     let auth = match (&s.identifier, &s.password) {
         (Some(id), Some(pw)) => Some(Arc::new(Auth::new(xrpc.clone(), id, pw.clone()))),
         _ => None,
     };
-    let needs_auth = || {
+    let session = || {
         auth.clone().ok_or_else(|| {
             format!(
                 "{}: search and notifications need `identifier` and `app_password_env`",
@@ -84,58 +82,65 @@ pub fn parts(setup: &Setup) -> Result<Parts, String> {
             )
         })
     };
-    let firehose = if s.streaming {
-        let url = s.stream_url.clone().unwrap_or_else(|| DEFAULT_JETSTREAM.to_string());
-        jetstream::subscribe_url(&url, None).map_err(|e| format!("{}: {e}", s.name))?;
-        let names = OwnNames::new(xrpc.clone(), setup.own_accounts());
-        Some(Firehose::new(&setup.part("firehose"), url, names))
-    } else {
-        None
-    };
-    let search = match setup.search_query() {
-        _ if !s.search => None,
-        q if q.trim().is_empty() => {
-            tracing::warn!(source = %s.name, "no search terms (no `query` and no brand terms); Bluesky search is off");
-            None
+    let notifications = match s.notifications {
+        true => {
+            let auth = session()?;
+            Some(poller(setup, "notifications", |name| {
+                Box::new(Notifications::new(name, auth))
+            }))
         }
-        q => {
-            let name = setup.part("search");
-            Some(Poller::new(
-                &name,
-                every,
-                Box::new(Search::new(&name, needs_auth()?, q)),
-            ))
-        }
+        false => None,
     };
-    let notifications = if s.notifications {
-        let name = setup.part("notifications");
-        Some(Poller::new(
-            &name,
-            every,
-            Box::new(Notifications::new(&name, needs_auth()?)),
-        ))
-    } else {
-        None
-    };
-    let reads = Xrpc::new(public_reads(&s.base_url, auth.is_some()), setup.http.clone());
-    let own = setup
-        .own_accounts()
-        .iter()
-        .map(|handle| {
-            let name = setup.part(&format!("own/{handle}"));
-            Poller::new(
-                &name,
-                every,
-                Box::new(OwnFeed::new(&name, handle, reads.clone(), auth.clone())),
-            )
-        })
-        .collect();
     Ok(Parts {
-        firehose,
-        search,
+        firehose: firehose(setup, &xrpc)?,
+        search: search(setup, session)?,
         notifications,
-        own,
+        own: own_watchers(setup, &auth),
     })
+}
+
+/// A poller for one part, named `<source>/<part>`, on the source's schedule.
+fn poller(setup: &Setup, part: &str, fetch: impl FnOnce(&str) -> Box<dyn Fetch>) -> Poller {
+    let name = setup.part(part);
+    Poller::new(&name, setup.source.every.as_std(), fetch(&name))
+}
+
+fn firehose(setup: &Setup, xrpc: &Xrpc) -> Result<Option<Firehose>, String> {
+    let s = setup.source;
+    if !s.streaming {
+        return Ok(None);
+    }
+    let url = s.stream_url.clone().unwrap_or_else(|| DEFAULT_JETSTREAM.to_string());
+    jetstream::subscribe_url(&url, None).map_err(|e| format!("{}: {e}", s.name))?;
+    let names = OwnNames::new(xrpc.clone(), setup.own_accounts());
+    Ok(Some(Firehose::new(&setup.part("firehose"), url, names)))
+}
+
+fn search(setup: &Setup, session: impl FnOnce() -> Result<Arc<Auth>, String>) -> Result<Option<Poller>, String> {
+    if !setup.source.search {
+        return Ok(None);
+    }
+    let q = setup.search_query();
+    if q.trim().is_empty() {
+        tracing::warn!(source = %setup.source.name, "no search terms (no `query`, no brand terms); Bluesky search is off");
+        return Ok(None);
+    }
+    let auth = session()?;
+    Ok(Some(poller(setup, "search", |name| {
+        Box::new(Search::new(name, auth, q))
+    })))
+}
+
+/// One watcher per own account; without a session they read a public AppView.
+fn own_watchers(setup: &Setup, auth: &Option<Arc<Auth>>) -> Vec<Poller> {
+    let s = setup.source;
+    let reads = Xrpc::new(public_reads(&s.base_url, auth.is_some()), setup.http.clone());
+    let watcher = |handle: &String| {
+        poller(setup, &format!("own/{handle}"), |name| {
+            Box::new(OwnFeed::new(name, handle, reads.clone(), auth.clone()))
+        })
+    };
+    setup.own_accounts().iter().map(watcher).collect()
 }
 
 #[cfg(test)]

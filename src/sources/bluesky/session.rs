@@ -1,7 +1,7 @@
 //! One authenticated Bluesky session (`createSession`, renewed with `refreshSession`) shared by
-//! the search and notification pollers, so the tightly rate-limited `createSession` runs once
-//! rather than once per poller. Tokens and the app password stay in `SecretString`s, exposed
-//! only to build a request; they never reach a log or an error.
+//! the search, notification and own-account pollers, so the tightly rate-limited
+//! `createSession` runs once rather than once per poller. Tokens and the app password stay in
+//! `SecretString`s, exposed only to build a request; they never reach a log or an error.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
