@@ -10,7 +10,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use crate::sources::http::{retry_after, FetchError};
+use crate::sources::http::{self, fetch, retry_after, FetchError};
 
 /// Why an XRPC call failed.
 #[derive(Debug)]
@@ -83,37 +83,33 @@ fn with_token(req: RequestBuilder, token: Option<&SecretString>) -> RequestBuild
 
 /// Sends `req` and parses the JSON of a 2xx answer; anything else is classified.
 async fn call(req: RequestBuilder) -> Result<Value, XrpcError> {
-    let transient = |m: String| XrpcError::Fetch(FetchError::Transient(m));
-    let resp = req.send().await.map_err(|e| transient(describe(&e)))?;
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .text()
-        .await
-        .map_err(|e| transient(format!("the body broke off: {}", describe(&e))))?;
+    let (status, headers, body) = fetch(req).await.map_err(XrpcError::Fetch)?;
     if !status.is_success() {
         return Err(classify(status, &headers, &body, chrono::Utc::now().timestamp()));
     }
     // A body that is not JSON (a proxy's error page, a cut answer) is worth another try later.
-    serde_json::from_str(&body).map_err(|e| transient(format!("malformed JSON: {e}")))
+    serde_json::from_slice(&body).map_err(|e| XrpcError::Fetch(FetchError::Transient(format!("malformed JSON: {e}"))))
 }
 
-/// What a non-2xx answer means.
-pub fn classify(status: StatusCode, headers: &HeaderMap, body: &str, now: i64) -> XrpcError {
+/// What a non-2xx answer means: `http::classify`, plus Bluesky's rate-limit reset, expired
+/// tokens, and the XRPC error's name and message instead of a raw body.
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: i64) -> XrpcError {
     if status == StatusCode::TOO_MANY_REQUESTS {
         let wait = retry_after(headers).or_else(|| reset_in(headers, now));
         return XrpcError::Fetch(FetchError::RateLimited(wait));
     }
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let field = |k: &str| parsed.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str);
     let error = field("error");
     if matches!(status.as_u16(), 400 | 401) && matches!(error, Some("ExpiredToken" | "InvalidToken")) {
         return XrpcError::Expired;
     }
-    let detail = match (error, field("message")) {
-        (Some(e), Some(m)) => format!("{e}: {m}"),
-        (Some(e), None) => e.to_string(),
-        _ => body.chars().take(200).collect(),
+    let Some(error) = error else {
+        return XrpcError::Fetch(http::classify(status, headers, body));
+    };
+    let detail = match field("message") {
+        Some(m) => format!("{error}: {m}"),
+        None => error.to_string(),
     };
     let what = format!("HTTP {status}: {detail}");
     XrpcError::Fetch(if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
@@ -135,22 +131,6 @@ pub fn reset_in(headers: &HeaderMap, now: i64) -> Option<Duration> {
     Some(Duration::from_secs((reset - now).max(1) as u64))
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    // Never the URL's query: only the host, so nothing of the request leaks into logs.
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else {
-        "request failed"
-    };
-    let host = e
-        .url()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    format!("{kind} ({host})")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +146,7 @@ mod tests {
     #[test]
     fn rate_limit_reset_is_an_epoch_time() {
         let h = headers(&[("ratelimit-remaining", "0"), ("ratelimit-reset", "1000090")]);
-        match classify(StatusCode::TOO_MANY_REQUESTS, &h, "", 1_000_000) {
+        match classify(StatusCode::TOO_MANY_REQUESTS, &h, b"", 1_000_000) {
             XrpcError::Fetch(FetchError::RateLimited(Some(d))) => assert_eq!(d, Duration::from_secs(90)),
             other => panic!("{other:?}"),
         }
@@ -175,18 +155,18 @@ mod tests {
     #[test]
     fn expired_token_is_told_apart_from_other_errors() {
         let h = HeaderMap::new();
-        let body = r#"{"error":"ExpiredToken","message":"Token has expired"}"#;
+        let body = br#"{"error":"ExpiredToken","message":"Token has expired"}"#;
         assert!(matches!(
             classify(StatusCode::BAD_REQUEST, &h, body, 0),
             XrpcError::Expired
         ));
-        let body = r#"{"error":"AuthenticationRequired","message":"Invalid identifier or password"}"#;
+        let body = br#"{"error":"AuthenticationRequired","message":"Invalid identifier or password"}"#;
         match classify(StatusCode::UNAUTHORIZED, &h, body, 0) {
             XrpcError::Fetch(FetchError::Rejected(m)) => assert!(m.contains("Invalid identifier"), "{m}"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            classify(StatusCode::BAD_GATEWAY, &h, "<html>", 0),
+            classify(StatusCode::BAD_GATEWAY, &h, b"<html>", 0),
             XrpcError::Fetch(FetchError::Transient(_))
         ));
     }
