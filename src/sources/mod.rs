@@ -2,6 +2,7 @@
 //! store and hands its posts to the pipeline through `SourceContext::deliver`, which stores the
 //! mentions before the cursor moves. Sources never talk to chat or publish anything.
 
+pub mod bluesky;
 pub mod hackernews;
 pub mod health;
 pub mod http;
@@ -136,6 +137,7 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
             let path = s.path.clone().ok_or("a replay source needs `path`")?;
             Ok(vec![Box::new(ReplaySource::new(&s.name, path, s.every.as_std()))])
         }
+        Network::Bluesky => bluesky::build(setup),
         Network::Hackernews => Ok(hackernews::build(setup)),
         Network::Rss => rss::build(setup),
         Network::Reddit => reddit::build(setup),

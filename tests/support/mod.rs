@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 //! Fakes of third-party services for the integration tests.
 
+pub mod fake_bluesky;
 pub mod fake_hackernews;
 pub mod fake_mastodon;
 pub mod fake_reddit;
