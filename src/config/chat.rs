@@ -127,15 +127,18 @@ pub(super) fn chat(
 
 /// An `http://` or `https://` URL, without a trailing slash.
 pub(super) fn url(s: &mut Section, d: &mut Diagnostics, key: &'static str) -> Option<String> {
+    url_with(s, d, key, &["http://", "https://"])
+}
+
+/// A URL with one of `schemes` (`wss://` for a WebSocket), without a trailing slash.
+pub(super) fn url_with(s: &mut Section, d: &mut Diagnostics, key: &'static str, schemes: &[&str]) -> Option<String> {
     let v = s.string(d, key)?;
-    let ok = v.value.starts_with("http://") || v.value.starts_with("https://");
+    let ok = schemes.iter().any(|p| v.value.starts_with(p));
     if !ok || v.value.contains(char::is_whitespace) {
+        let expected = schemes.iter().map(|p| format!("{p}…")).collect::<Vec<_>>().join(" or ");
         d.error(
             v.span,
-            format!(
-                "{}: `{key}` must be an http:// or https:// URL, found `{}`",
-                s.what, v.value
-            ),
+            format!("{}: `{key}` must be a URL ({expected}), found `{}`", s.what, v.value),
         );
         return None;
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
-use super::chat::{secret, url};
+use super::chat::{secret, url, url_with};
 use super::diag::Diagnostics;
 use super::ops::duration;
 use super::section::Section;
@@ -194,8 +194,8 @@ fn kind_keys(
             src.streaming = s.boolean(d, "firehose").unwrap_or(true);
             src.search = s.boolean(d, "search").unwrap_or(src.identifier.is_some());
             src.notifications = s.boolean(d, "notifications").unwrap_or(src.identifier.is_some());
-            src.stream_url =
-                url(s, d, "jetstream_url").or_else(|| Some("wss://jetstream2.us-east.bsky.network/subscribe".into()));
+            src.stream_url = url_with(s, d, "jetstream_url", &["wss://", "ws://", "https://", "http://"])
+                .or_else(|| Some("wss://jetstream2.us-east.bsky.network/subscribe".into()));
             if (src.search || src.notifications) && src.identifier.is_none() {
                 d.error(
                     s.span.clone(),

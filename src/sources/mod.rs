@@ -143,7 +143,6 @@ pub fn build(setup: &Setup) -> Result<Vec<Box<dyn Source>>, String> {
         Network::Reddit => reddit::build(setup),
         Network::X => x::build(setup),
         Network::Mastodon => mastodon::build(setup),
-        other => Err(format!("the {other} source is not available in this build yet")),
     }
 }
 
