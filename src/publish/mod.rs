@@ -5,6 +5,7 @@ pub mod checks;
 mod http;
 pub mod mastodon;
 mod outbox;
+pub mod reddit;
 mod replay;
 pub mod x;
 
@@ -83,6 +84,25 @@ pub fn build(
                     c.kind,
                     std::sync::Arc::new(x::XPublisher::new(http.clone(), &c.base_url, token.clone())),
                 ));
+            }
+            (Network::Reddit, _) => {
+                let creds = match (&c.client_id, &c.client_secret, &c.identifier, &c.password) {
+                    (Some(id), Some(secret), Some(user), Some(password)) => crate::sources::reddit::auth::Credentials {
+                        client_id: id.clone(),
+                        client_secret: secret.clone(),
+                        username: user.clone(),
+                        password: password.clone(),
+                    },
+                    _ => {
+                        return Err(
+                            "the reddit publisher needs client_id_env, client_secret_env, username and password_env"
+                                .into(),
+                        )
+                    }
+                };
+                let auth_url = c.auth_url.clone().unwrap_or_else(|| "https://www.reddit.com".into());
+                let p = reddit::RedditPublisher::new(http.clone(), &c.base_url, &auth_url, creds, c.user_agent.clone());
+                out.push((c.kind, std::sync::Arc::new(p)));
             }
             (kind, _) => return Err(format!("replying on {kind} is not available in this build yet")),
         }

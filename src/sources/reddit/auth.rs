@@ -17,7 +17,7 @@ use crate::sources::http::{self, FetchError};
 const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
 /// What the password grant needs.
-pub(super) struct Credentials {
+pub struct Credentials {
     pub client_id: SecretString,
     pub client_secret: SecretString,
     pub username: String,
@@ -26,7 +26,7 @@ pub(super) struct Credentials {
 
 /// A token handed to one request; `generation` names it without exposing it, so a 401 can
 /// retire exactly the token that failed.
-pub(super) struct Bearer {
+pub(crate) struct Bearer {
     pub value: SecretString,
     pub generation: u64,
 }
@@ -43,7 +43,7 @@ struct State {
     issued: u64,
 }
 
-pub(super) struct Auth {
+pub(crate) struct Auth {
     token_url: String,
     creds: Credentials,
     state: Mutex<State>,

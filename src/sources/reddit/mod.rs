@@ -4,7 +4,7 @@
 //! each with its own cursor. Read-only: never posts, never talks to chat.
 
 mod api;
-mod auth;
+pub mod auth;
 mod fetch;
 mod listing;
 
