@@ -1,6 +1,7 @@
 //! Replies back onto the networks: the `Publisher` seam, one publisher per network, and the
 //! outbox that makes each approved reply exactly one post. Never reads config files or chat input.
 
+pub mod bluesky;
 pub mod checks;
 mod http;
 pub mod mastodon;
@@ -84,6 +85,13 @@ pub fn build(
                     c.kind,
                     std::sync::Arc::new(x::XPublisher::new(http.clone(), &c.base_url, token.clone())),
                 ));
+            }
+            (Network::Bluesky, _) => {
+                let (Some(identifier), Some(password)) = (&c.identifier, &c.password) else {
+                    return Err("the bluesky publisher needs identifier and app_password_env".into());
+                };
+                let p = bluesky::BlueskyPublisher::new(http.clone(), &c.base_url, identifier, password.clone());
+                out.push((c.kind, std::sync::Arc::new(p)));
             }
             (Network::Reddit, _) => {
                 let creds = match (&c.client_id, &c.client_secret, &c.identifier, &c.password) {

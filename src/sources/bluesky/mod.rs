@@ -8,9 +8,9 @@ mod jetstream;
 mod lexicon;
 mod own;
 mod polls;
-mod session;
+pub mod session;
 mod sweep;
-mod xrpc;
+pub mod xrpc;
 
 use std::sync::Arc;
 

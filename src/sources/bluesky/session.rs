@@ -14,6 +14,7 @@ use crate::sources::http::FetchError;
 struct Tokens {
     access: SecretString,
     refresh: SecretString,
+    did: String,
 }
 
 /// The output of `createSession` / `refreshSession` (both also carry `did` and `handle`).
@@ -22,6 +23,8 @@ struct Tokens {
 struct SessionOut {
     access_jwt: String,
     refresh_jwt: String,
+    #[serde(default)]
+    did: String,
 }
 
 impl SessionOut {
@@ -31,6 +34,7 @@ impl SessionOut {
         Ok(Tokens {
             access: SecretString::from(out.access_jwt),
             refresh: SecretString::from(out.refresh_jwt),
+            did: out.did,
         })
     }
 }
@@ -66,6 +70,31 @@ impl Auth {
             }
             other => Ok(other?),
         }
+    }
+
+    /// An authenticated procedure (POST); an expired token is renewed once and the call retried.
+    pub async fn procedure(&self, method: &str, body: &Value) -> Result<Value, FetchError> {
+        let access = self.access().await?;
+        match self.xrpc.procedure(method, Some(body), Some(&access)).await {
+            Err(XrpcError::Expired) => {
+                self.renew(&access).await?;
+                let access = self.access().await?;
+                Ok(self.xrpc.procedure(method, Some(body), Some(&access)).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// The account's DID (logging in first when needed).
+    pub async fn did(&self) -> Result<String, FetchError> {
+        self.access().await?;
+        Ok(self
+            .tokens
+            .lock()
+            .await
+            .as_ref()
+            .map(|t| t.did.clone())
+            .unwrap_or_default())
     }
 
     /// The current access token, logging in first when there is no session yet.
