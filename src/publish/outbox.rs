@@ -115,7 +115,15 @@ impl Outbox {
         if text.is_empty() {
             return Err(OutboxError::Empty);
         }
-        let (len, limit) = (checks::length(network, text), checks::length_limit(network));
+        let (mut len, limit) = (checks::length(network, text), checks::length_limit(network));
+        if network == Network::Mastodon && !mention.replayed {
+            // The publisher puts the person's @handle first; Mastodon counts it as `@user`.
+            let handle = reply_author(mention, &mention.reply_target().id).unwrap_or_default();
+            if !handle.is_empty() && !text.contains(&handle) {
+                let user = handle.trim_start_matches('@').split('@').next().unwrap_or("");
+                len += user.chars().count() + 2;
+            }
+        }
         if len > limit {
             return Err(OutboxError::TooLong { network, len, limit });
         }
