@@ -553,9 +553,13 @@ async fn talkback_run_with_all_six_sources_alerts_each_matching_post_exactly_onc
     let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(status.success());
     let mut child = bot.0.take().unwrap();
-    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let exited = tokio::time::timeout(GUARD, tokio::task::spawn_blocking(move || child.wait().unwrap())).await;
+    let Ok(exit) = exited else {
+        // The waiting thread returns once the process is gone.
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        panic!("no exit {GUARD:?} after SIGTERM\n{}", log_text());
+    };
+    let exit = exit.unwrap();
     assert!(exit.success(), "graceful stop exits 0: {exit:?}\n{}", log_text());
 
     // The store holds exactly one mention per matching post, and nothing else.
