@@ -100,8 +100,15 @@ impl Store {
     }
 
     /// Waits until everything written so far is on disk.
+    ///
+    /// Not sled's `flush_async`: in 0.34 several of them at once (one per source delivering)
+    /// can take every thread of sled's own pool waiting for a log write queued behind them, and
+    /// then no flush ever returns (spacejam/sled#1308). The blocking flush runs on tokio's pool.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.inner.db.flush_async().await?;
+        let db = self.inner.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| sled::Error::ReportableBug(format!("the store's flush did not finish: {e}")))??;
         Ok(())
     }
 

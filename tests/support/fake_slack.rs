@@ -23,7 +23,9 @@ struct Inner {
     failures: HashMap<String, VecDeque<(u16, Option<u64>)>>,
     acks: Vec<Value>,
     next_ts: u64,
-    socket: Option<mpsc::UnboundedSender<Value>>,
+    /// Every open Socket Mode connection, oldest first; envelopes go to the newest. slack-morphism
+    /// opens a second one after a few seconds: the first must stay open, as it does on Slack.
+    sockets: Vec<mpsc::UnboundedSender<Value>>,
     auth_headers: Vec<String>,
 }
 
@@ -118,7 +120,7 @@ impl FakeSlack {
 
     /// Sends a Socket Mode envelope to the connected client.
     pub async fn send_envelope(&self, envelope: Value) {
-        let tx = self.until(|f| f.inner.lock().unwrap().socket.clone()).await;
+        let tx = self.until(|f| f.inner.lock().unwrap().sockets.last().cloned()).await;
         tx.send(envelope).unwrap();
     }
 
@@ -218,7 +220,7 @@ async fn run_socket(fake: FakeSlack, mut ws: WebSocket) {
         return;
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
-    fake.inner.lock().unwrap().socket = Some(tx);
+    fake.inner.lock().unwrap().sockets.push(tx.clone());
     fake.touch();
     loop {
         tokio::select! {
@@ -239,5 +241,5 @@ async fn run_socket(fake: FakeSlack, mut ws: WebSocket) {
             },
         }
     }
-    fake.inner.lock().unwrap().socket = None;
+    fake.inner.lock().unwrap().sockets.retain(|s| !s.same_channel(&tx));
 }
