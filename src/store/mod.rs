@@ -69,13 +69,10 @@ const NEXT_AUDIT_SEQ: &[u8] = b"next_audit_seq";
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let db = open_db(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let tree = |name: &str| db.open_tree(name);
         let inner = Inner {
             path: path.to_path_buf(),
@@ -140,6 +137,21 @@ impl Store {
     pub async fn set_cursor(&self, source: &str, cursor: &str) -> Result<(), StoreError> {
         self.inner.cursors.insert(source.as_bytes(), cursor.as_bytes())?;
         self.flush().await
+    }
+}
+
+/// Opens sled, waiting up to two seconds for the directory's lock: sled's own threads let go of
+/// it a moment after the last handle is dropped, so a quick restart can otherwise find it taken.
+fn open_db(path: &Path) -> Result<sled::Db, sled::Error> {
+    let mut tries = 0;
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 
