@@ -1,6 +1,8 @@
 //! The Bluesky publisher through the outbox against a fake PDS: the session, reply strong refs,
 //! facets, and no duplicate after a crash.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -13,8 +15,8 @@ use std::collections::HashMap;
 use talkback::clock::SystemClock;
 use talkback::domain::{ChatUser, MentionId, Network, Post};
 use talkback::publish::bluesky::BlueskyPublisher;
-use talkback::publish::{Outbox, Publisher, Reply, SendOutcome};
-use talkback::store::{Ingested, OutboxEntry, OutboxState, Store};
+use talkback::publish::{Outbox, SendOutcome};
+use talkback::store::{Ingested, Store};
 
 const PARENT: &str = "at://did:plc:tom/app.bsky.feed.post/3lbq2x";
 const ROOT: &str = "at://did:plc:tom/app.bsky.feed.post/3lbq00";
@@ -133,26 +135,7 @@ async fn replies_with_strong_refs_and_facets() {
 async fn after_a_crash_between_the_call_and_the_record_nothing_is_posted_twice() {
     let (url, fake) = start().await;
     let (_d, store, publisher, outbox, id) = setup(&url);
-    let entry = OutboxEntry {
-        key: "k1".into(),
-        mention: id,
-        network: Network::Bluesky,
-        in_reply_to: PARENT.into(),
-        text: "Fixed now!".into(),
-        requested_by: ChatUser::new("slack", "U1"),
-        requested_at: chrono::Utc::now(),
-        state: OutboxState::Pending,
-        attempts: 0,
-    };
-    store.outbox_intent(entry).await.unwrap();
-    let reply = Reply {
-        key: "k1".into(),
-        network: Network::Bluesky,
-        in_reply_to: PARENT.into(),
-        text: "Fixed now!".into(),
-        to_author: None,
-    };
-    publisher.publish(&reply).await.unwrap();
+    support::outbox::crash_after_the_call(&store, publisher.as_ref(), id, Network::Bluesky, PARENT, "Fixed now!").await;
     assert_eq!(outbox.resume_pending().await.unwrap(), 1);
     assert_eq!(fake.lock().unwrap().records.len(), 1);
     assert_eq!(

@@ -1,6 +1,8 @@
 //! The Reddit publisher through the outbox against a fake Reddit: the script-app token, the
 //! documented `/api/comment` form, Reddit's in-body errors, and no duplicate after a crash.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -14,9 +16,9 @@ use std::collections::HashMap;
 use talkback::clock::SystemClock;
 use talkback::domain::{ChatUser, MentionId, Network, Post};
 use talkback::publish::reddit::RedditPublisher;
-use talkback::publish::{Outbox, OutboxError, Publisher, Reply, SendOutcome};
+use talkback::publish::{Outbox, OutboxError, SendOutcome};
 use talkback::sources::reddit::auth::Credentials;
-use talkback::store::{Ingested, OutboxEntry, OutboxState, Store};
+use talkback::store::{Ingested, Store};
 
 #[derive(Default)]
 struct Fake {
@@ -134,26 +136,15 @@ async fn comments_with_the_documented_form_and_reports_reddits_reason() {
 async fn after_a_crash_between_the_call_and_the_record_nothing_is_posted_twice() {
     let (url, fake) = start().await;
     let (_d, store, publisher, outbox, id) = setup(&url);
-    let entry = OutboxEntry {
-        key: "k1".into(),
-        mention: id,
-        network: Network::Reddit,
-        in_reply_to: "t3_1gx7k2".into(),
-        text: "Glad it works!".into(),
-        requested_by: ChatUser::new("slack", "U1"),
-        requested_at: chrono::Utc::now(),
-        state: OutboxState::Pending,
-        attempts: 0,
-    };
-    store.outbox_intent(entry).await.unwrap();
-    let reply = Reply {
-        key: "k1".into(),
-        network: Network::Reddit,
-        in_reply_to: "t3_1gx7k2".into(),
-        text: "Glad it works!".into(),
-        to_author: None,
-    };
-    publisher.publish(&reply).await.unwrap();
+    support::outbox::crash_after_the_call(
+        &store,
+        publisher.as_ref(),
+        id,
+        Network::Reddit,
+        "t3_1gx7k2",
+        "Glad it works!",
+    )
+    .await;
     assert_eq!(outbox.resume_pending().await.unwrap(), 1);
     assert_eq!(fake.lock().unwrap().comments.len(), 1);
     assert_eq!(store.mention(id).unwrap().replies[0].post_id, "t1_c0");

@@ -1,6 +1,8 @@
 //! The X publisher through the outbox against a fake X API v2: the documented request, X's
 //! mention-or-quote rule, rate limits, and no duplicate after a crash.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -14,8 +16,8 @@ use talkback::clock::SystemClock;
 use talkback::config::{Config, Needs};
 use talkback::domain::{ChatUser, MentionId, Network, Post};
 use talkback::publish::x::XPublisher;
-use talkback::publish::{Outbox, OutboxError, Publisher, Reply, SendOutcome};
-use talkback::store::{Ingested, OutboxEntry, OutboxState, Store};
+use talkback::publish::{Outbox, OutboxError, SendOutcome};
+use talkback::store::{Ingested, Store};
 
 #[derive(Default)]
 struct Fake {
@@ -144,26 +146,7 @@ async fn posts_that_neither_mention_nor_quote_the_brand_are_refused_with_the_rea
 async fn after_a_crash_between_the_call_and_the_record_nothing_is_posted_twice() {
     let (url, fake) = start().await;
     let (_d, store, publisher, outbox, id) = setup(&url, "@acme hello");
-    let entry = OutboxEntry {
-        key: "k1".into(),
-        mention: id,
-        network: Network::X,
-        in_reply_to: "1859".into(),
-        text: "Hello back".into(),
-        requested_by: ChatUser::new("slack", "U1"),
-        requested_at: chrono::Utc::now(),
-        state: OutboxState::Pending,
-        attempts: 0,
-    };
-    store.outbox_intent(entry).await.unwrap();
-    let reply = Reply {
-        key: "k1".into(),
-        network: Network::X,
-        in_reply_to: "1859".into(),
-        text: "Hello back".into(),
-        to_author: None,
-    };
-    publisher.publish(&reply).await.unwrap();
+    support::outbox::crash_after_the_call(&store, publisher.as_ref(), id, Network::X, "1859", "Hello back").await;
     assert_eq!(outbox.resume_pending().await.unwrap(), 1);
     assert_eq!(fake.lock().unwrap().tweets.len(), 1);
     assert_eq!(store.mention(id).unwrap().replies[0].post_id, "1860000000000000000");

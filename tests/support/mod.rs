@@ -8,4 +8,5 @@ pub mod fake_reddit;
 pub mod fake_rss;
 pub mod fake_slack;
 pub mod fake_x;
+pub mod outbox;
 pub mod recording_chat;
