@@ -2,6 +2,7 @@
 //! drafts 1–3 suggested replies. Pure functions of the post and the brand; never sends anything.
 
 mod lexicon;
+pub mod llm;
 
 use crate::domain::{Intent, Post, Sentiment};
 use crate::store::TriageResult;
