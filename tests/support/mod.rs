@@ -3,6 +3,7 @@
 
 pub mod fake_bluesky;
 pub mod fake_hackernews;
+pub mod fake_llm;
 pub mod fake_mastodon;
 pub mod fake_reddit;
 pub mod fake_rss;
