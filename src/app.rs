@@ -35,6 +35,8 @@ pub struct App {
     pub slack: Option<Arc<SlackChat>>,
     pub out: Output,
     pub health: Health,
+    /// Built once: its draft rotation carries on across pipelines.
+    pub triage: Triage,
 }
 
 impl App {
@@ -61,7 +63,9 @@ impl App {
             Some(s) => s.clone(),
             None => Arc::new(ConsoleChat::new(out.clone(), clock.clone())),
         };
+        let triage = config.triage.build(&config.brands);
         Ok(App {
+            triage,
             config,
             store,
             clock,
@@ -76,7 +80,7 @@ impl App {
     pub fn pipeline(&self) -> Pipeline {
         Pipeline::new(
             &self.config.brands,
-            Triage::default(),
+            self.triage.clone(),
             self.store.clone(),
             self.clock.clone(),
         )

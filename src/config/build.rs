@@ -11,6 +11,7 @@ use super::ops::{digest, nag, nudge, server, team};
 use super::publishers::publishers;
 use super::section::{string_content_start, Section, Spanned};
 use super::sources::sources;
+use super::triage::triage;
 use super::*;
 use crate::matcher::Query;
 
@@ -41,6 +42,8 @@ pub(super) fn build(
     let nag = nag(&mut root, &mut d);
     let nudge = nudge(&mut root, &mut d);
     let digest = digest(&mut root, &mut d);
+    let mut file_problems = Vec::new();
+    let triage = triage(&mut root, &mut d, &base, needs, env, &mut file_problems);
     root.finish(&mut d);
     let config = Config {
         file: file.to_path_buf(),
@@ -55,8 +58,16 @@ pub(super) fn build(
         nag,
         nudge,
         digest,
+        triage,
     };
-    d.into_result(config)
+    // Problems in the triage files come after the config file's own.
+    let mut problems = d.into_errors().0;
+    problems.extend(file_problems);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(problems))
+    }
 }
 
 fn store(root: &mut Section, d: &mut Diagnostics, base: &Path) -> StoreConfig {
@@ -147,6 +158,8 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
             .parsed::<TimeZone>(d, "timezone")
             .map(|t| t.value.0)
             .unwrap_or(chrono_tz::UTC);
+        let competitors = s.string_list(d, "competitors").into_iter().map(|c| c.value).collect();
+        let voice = s.string(d, "voice").map(|v| v.value);
         s.finish(d);
         if let (Some(name), Some((query_src, query))) = (name, query) {
             out.push(BrandConfig {
@@ -156,6 +169,8 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
                 own_accounts,
                 channel: channel.map(|c| c.value),
                 timezone,
+                competitors,
+                voice,
             });
         }
     }

@@ -5,10 +5,12 @@
 mod build;
 mod chat;
 pub mod diag;
+mod examples;
 mod ops;
 mod publishers;
 mod section;
 mod sources;
+mod triage;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -20,8 +22,10 @@ use crate::matcher::Query;
 
 pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, SlackConfig};
 pub use diag::{ConfigErrors, Problem};
+pub use examples::{parse_examples, LabelledPost};
 pub use publishers::PublisherConfig;
 pub use sources::SourceConfig;
+pub use triage::{parse_lexicon, parse_templates, LlmConfig, TriageConfig};
 pub use values::{BusinessHours, CronSchedule};
 
 /// The file name inside a config directory.
@@ -50,6 +54,7 @@ pub struct Config {
     pub nag: NagConfig,
     pub nudge: NudgeConfig,
     pub digest: DigestConfig,
+    pub triage: TriageConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +71,10 @@ pub struct BrandConfig {
     pub own_accounts: Vec<OwnAccount>,
     pub channel: Option<String>,
     pub timezone: chrono_tz::Tz,
+    /// Names that make a mention a comparison (`competitors = ["Globex"]`).
+    pub competitors: Vec<String>,
+    /// How the brand speaks, for LLM drafts (`voice = "warm, plain, no emoji"`).
+    pub voice: Option<String>,
 }
 
 impl BrandConfig {

@@ -253,6 +253,27 @@ impl<'a> Section<'a> {
         out
     }
 
+    /// Every key of this table as a list of strings (`[topics]`: `billing = ["invoice", …]`),
+    /// in file order. Any key is allowed, so there is nothing to `finish`.
+    pub fn string_lists(self, d: &mut Diagnostics) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for (name, item) in self.table.iter() {
+            let list = item.as_array().and_then(|a| {
+                a.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>()
+            });
+            match list {
+                Some(l) => out.push((name.to_string(), l)),
+                None => d.error(
+                    item.span().or_else(|| self.key_span(name)),
+                    format!("{}: `{name}` must be a list of strings", self.what),
+                ),
+            }
+        }
+        out
+    }
+
     /// Reports every key nobody asked for, suggesting the closest known one.
     pub fn finish(mut self, d: &mut Diagnostics) {
         let mut seen = Vec::new();

@@ -1,0 +1,342 @@
+//! `[triage]` and the triage files it names: the lexicon and the reply templates (both TOML,
+//! in `bot-config/triage/`, with built-in copies for configs that have none), and the optional
+//! LLM endpoint. Problems in those files are reported with their own `file:line:col`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use toml_edit::ImDocument;
+
+use super::chat::url;
+use super::diag::{ConfigErrors, Diagnostics, Problem};
+use super::examples::{parse_examples, LabelledPost};
+use super::ops::duration;
+use super::section::Section;
+use super::{BrandConfig, Needs};
+use crate::domain::Intent;
+use crate::triage::{Example, IntentCues, IntentTemplates, Lexicon, LexiconSpec, Model, Templates, Triage};
+
+const BUILTIN_LEXICON: &str = include_str!("../../bot-config/triage/lexicon.toml");
+const BUILTIN_TEMPLATES: &str = include_str!("../../bot-config/triage/templates.toml");
+const BUILTIN_EXAMPLES: &str = include_str!("../../bot-config/triage/examples.jsonl");
+
+/// Everything triage is built from.
+#[derive(Debug, Clone)]
+pub struct TriageConfig {
+    pub lexicon: LexiconSpec,
+    pub templates: Templates,
+    /// Labelled mentions the model learns from.
+    pub examples: Vec<LabelledPost>,
+    /// Where the lexicon, templates and examples came from, for `check`.
+    pub files: [PathBuf; 3],
+    pub llm: Option<LlmConfig>,
+}
+
+/// `[triage.llm]`: an OpenAI-compatible chat-completions endpoint for reply drafts.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<SecretString>,
+    pub timeout: Duration,
+}
+
+impl TriageConfig {
+    /// The lexicon, templates and examples bundled with talkback.
+    pub fn builtin() -> TriageConfig {
+        let [l, t, e] = ["lexicon.toml", "templates.toml", "examples.jsonl"].map(builtin_path);
+        TriageConfig {
+            // A test checks that all three parse; were one broken, triage would only say less.
+            lexicon: parse_lexicon(&l, BUILTIN_LEXICON).unwrap_or_default(),
+            templates: parse_templates(&t, BUILTIN_TEMPLATES).unwrap_or_default(),
+            examples: parse_examples(&e, BUILTIN_EXAMPLES).unwrap_or_default(),
+            files: [l, t, e],
+            llm: None,
+        }
+    }
+
+    /// The triage component: the lexicon, each brand's competitors, and the model trained on
+    /// the examples (a few hundred milliseconds for a thousand examples).
+    pub fn build(&self, brands: &[BrandConfig]) -> Triage {
+        let mut triage = Triage::new(Lexicon::new(&self.lexicon), self.templates.clone());
+        for b in brands {
+            triage = triage.with_competitors(&b.name, &b.competitors);
+        }
+        let default_brand = brands.first().map(|b| b.name.as_str()).unwrap_or("Acme");
+        let examples: Vec<Example> = self
+            .examples
+            .iter()
+            .map(|e| Example {
+                evidence: triage.evidence(&e.post, e.brand.as_deref().unwrap_or(default_brand)),
+                intent: e.intent,
+                sentiment: e.sentiment,
+            })
+            .collect();
+        triage.with_model(Model::train(&examples))
+    }
+}
+
+fn builtin_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("<built-in>/triage/{name}"))
+}
+
+/// Reads `[triage]`; the files it names (or `triage/*.toml` beside the config, when present)
+/// are parsed into `extra` problems of their own.
+pub(super) fn triage(
+    root: &mut Section,
+    d: &mut Diagnostics,
+    base: &Path,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+    extra: &mut Vec<Problem>,
+) -> TriageConfig {
+    let mut lexicon_path = None;
+    let mut templates_path = None;
+    let mut examples_path = None;
+    let mut llm_config = None;
+    if let Some(mut s) = root.section(d, "triage") {
+        lexicon_path = file_key(&mut s, d, base, "lexicon");
+        templates_path = file_key(&mut s, d, base, "templates");
+        examples_path = file_key(&mut s, d, base, "examples");
+        if let Some(mut l) = s.section(d, "llm") {
+            llm_config = llm(&mut l, d, needs, env);
+            l.finish(d);
+        }
+        s.finish(d);
+    }
+    let mut config = TriageConfig::builtin();
+    let [lexicon, templates, examples] = [
+        (lexicon_path, "lexicon.toml"),
+        (templates_path, "templates.toml"),
+        (examples_path, "examples.jsonl"),
+    ]
+    .map(|(given, name)| given.or_else(|| existing(base.join("triage").join(name))));
+    if let Some(p) = lexicon {
+        if let Some(l) = load(&p, parse_lexicon, extra) {
+            config.lexicon = l;
+        }
+        config.files[0] = p;
+    }
+    if let Some(p) = templates {
+        if let Some(t) = load(&p, parse_templates, extra) {
+            config.templates = t;
+        }
+        config.files[1] = p;
+    }
+    if let Some(p) = examples {
+        if let Some(e) = load(&p, parse_examples, extra) {
+            config.examples = e;
+        }
+        config.files[2] = p;
+    }
+    config.llm = llm_config;
+    config
+}
+
+/// Reads and parses one triage file; its problems go to `extra`.
+fn load<T>(path: &Path, parse: fn(&Path, &str) -> Result<T, ConfigErrors>, extra: &mut Vec<Problem>) -> Option<T> {
+    match read(path).and_then(|src| parse(path, &src)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            extra.extend(e.0);
+            None
+        }
+    }
+}
+
+fn existing(p: PathBuf) -> Option<PathBuf> {
+    p.is_file().then_some(p)
+}
+
+fn file_key(s: &mut Section, d: &mut Diagnostics, base: &Path, key: &'static str) -> Option<PathBuf> {
+    let v = s.string(d, key)?;
+    let p = base.join(&v.value);
+    if !p.is_file() {
+        d.error(
+            v.span,
+            format!("[triage]: `{key}` file `{}` does not exist", p.display()),
+        );
+        return None;
+    }
+    Some(p)
+}
+
+fn llm(s: &mut Section, d: &mut Diagnostics, needs: Needs, env: &dyn Fn(&str) -> Option<String>) -> Option<LlmConfig> {
+    let base_url = url(s, d, "base_url");
+    let model = s.required_string(d, "model").map(|m| m.value);
+    // The key is optional (a local server may need none), and `triage --llm` uses it even
+    // though that command needs only the brands: so it is looked up here, not with `secret`.
+    let api_key = s.string(d, "api_key_env").and_then(|name| {
+        let value = env(&name.value).filter(|v| !v.trim().is_empty());
+        if value.is_none() && needs == Needs::Everything {
+            d.error(
+                name.span,
+                format!(
+                    "[triage.llm]: environment variable `{}` (named by `api_key_env`) is not set",
+                    name.value
+                ),
+            );
+        }
+        value.map(SecretString::from)
+    });
+    let timeout = duration(s, d, "timeout", 4).as_std();
+    if base_url.is_none() && !s.has("base_url") {
+        d.error(s.span.clone(), "[triage.llm]: missing required key `base_url`");
+    }
+    Some(LlmConfig {
+        base_url: base_url?,
+        model: model?,
+        api_key,
+        timeout,
+    })
+}
+
+fn read(path: &Path) -> Result<String, ConfigErrors> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![Problem {
+            file: path.to_path_buf(),
+            line: 1,
+            col: 1,
+            message: format!("cannot read the file: {e}"),
+        }])
+    })
+}
+
+fn parse(file: &Path, src: &str) -> Result<ImDocument<String>, ConfigErrors> {
+    ImDocument::parse(src.to_string()).map_err(|e| {
+        let mut d = Diagnostics::new(file, src);
+        d.error(e.span(), format!("invalid TOML: {}", e.message().trim()));
+        d.into_errors()
+    })
+}
+
+fn intent_named(name: &str) -> Option<Intent> {
+    Intent::ALL.into_iter().find(|i| i.as_str() == name)
+}
+
+fn strings(s: &mut Section, d: &mut Diagnostics, key: &'static str) -> Vec<String> {
+    s.string_list(d, key).into_iter().map(|v| v.value).collect()
+}
+
+/// `lexicon.toml`: `[sentiment]`, `[intents.NAME]`, `competitors`, `[topics]`.
+pub fn parse_lexicon(file: &Path, src: &str) -> Result<LexiconSpec, ConfigErrors> {
+    let doc = parse(file, src)?;
+    let mut d = Diagnostics::new(file, src);
+    let mut root = Section::new(doc.as_table(), "top level".to_string(), None);
+    let mut spec = LexiconSpec {
+        competitors: strings(&mut root, &mut d, "competitors"),
+        ..LexiconSpec::default()
+    };
+    if let Some(mut s) = root.section(&mut d, "sentiment") {
+        spec.positive = strings(&mut s, &mut d, "positive");
+        spec.negative = strings(&mut s, &mut d, "negative");
+        spec.negators = strings(&mut s, &mut d, "negators");
+        spec.contrast = strings(&mut s, &mut d, "contrast");
+        spec.sarcasm = strings(&mut s, &mut d, "sarcasm");
+        s.finish(&mut d);
+    }
+    {
+        for (name, mut s) in root.named_sections(&mut d, "intents") {
+            let Some(intent) = intent_named(&name.value) else {
+                d.error(
+                    name.span,
+                    format!("unknown intent `{}` (intents: {})", name.value, intent_list()),
+                );
+                continue;
+            };
+            if intent == Intent::Question {
+                spec.question_openers = strings(&mut s, &mut d, "openers");
+            }
+            if intent == Intent::Comparison {
+                spec.away = strings(&mut s, &mut d, "away");
+                spec.toward = strings(&mut s, &mut d, "toward");
+            }
+            spec.intents.push(IntentCues {
+                intent,
+                weak: strings(&mut s, &mut d, "weak"),
+                cues: strings(&mut s, &mut d, "cues"),
+                strong: strings(&mut s, &mut d, "strong"),
+            });
+            s.finish(&mut d);
+        }
+    }
+    if let Some(topics) = root.section(&mut d, "topics") {
+        spec.topics = topics.string_lists(&mut d);
+    }
+    root.finish(&mut d);
+    d.into_result(spec)
+}
+
+fn intent_list() -> String {
+    Intent::ALL.map(|i| i.as_str()).join(", ")
+}
+
+/// `templates.toml`: one table per intent with `guidance` and `replies` (and optional
+/// `guidance_negative`, `replies_negative`), plus `private_details`.
+pub fn parse_templates(file: &Path, src: &str) -> Result<Templates, ConfigErrors> {
+    let doc = parse(file, src)?;
+    let mut d = Diagnostics::new(file, src);
+    let mut root = Section::new(doc.as_table(), "top level".to_string(), None);
+    let mut templates = Templates {
+        private_details: root.string(&mut d, "private_details").map(|v| v.value),
+        ..Templates::default()
+    };
+    for intent in Intent::ALL {
+        let Some(mut s) = root.section(&mut d, intent.as_str()) else {
+            d.error(
+                None,
+                format!(
+                    "missing `[{}]`: every intent needs guidance and replies",
+                    intent.as_str()
+                ),
+            );
+            continue;
+        };
+        let guidance = s
+            .required_string(&mut d, "guidance")
+            .map(|g| g.value)
+            .unwrap_or_default();
+        let guidance_negative = s.string(&mut d, "guidance_negative").map(|g| g.value);
+        let mut lists = Vec::new();
+        for key in ["replies", "replies_negative"] {
+            let mut list = Vec::new();
+            for t in s.string_list(&mut d, key) {
+                let unknown = crate::triage::unknown_variables(&t.value);
+                if !unknown.is_empty() {
+                    d.error(
+                        t.span.clone(),
+                        format!(
+                            "[{}]: unknown variable {{{}}} (variables: {})",
+                            intent.as_str(),
+                            unknown.join("}, {"),
+                            crate::triage::VARIABLES.map(|v| format!("{{{v}}}")).join(", ")
+                        ),
+                    );
+                }
+                list.push(t.value);
+            }
+            lists.push(list);
+        }
+        if lists[0].is_empty() {
+            d.error(
+                s.span.clone(),
+                format!("[{}]: `replies` needs at least one template", intent.as_str()),
+            );
+        }
+        let replies_negative = lists.pop().unwrap_or_default();
+        let replies = lists.pop().unwrap_or_default();
+        templates.by_intent.push((
+            intent,
+            IntentTemplates {
+                guidance,
+                guidance_negative,
+                replies,
+                replies_negative,
+            },
+        ));
+        s.finish(&mut d);
+    }
+    root.finish(&mut d);
+    d.into_result(templates)
+}
