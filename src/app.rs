@@ -23,7 +23,7 @@ use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
 use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
-use crate::triage::Triage;
+use crate::triage::{LlmSuggester, Triage};
 
 /// Everything built from a config, ready to run.
 pub struct App {
@@ -37,6 +37,8 @@ pub struct App {
     pub health: Health,
     /// Built once: its draft rotation carries on across pipelines.
     pub triage: Triage,
+    /// LLM drafts for new alerts, when `[triage.llm]` is configured.
+    pub llm: Option<Arc<LlmSuggester>>,
 }
 
 impl App {
@@ -64,8 +66,14 @@ impl App {
             None => Arc::new(ConsoleChat::new(out.clone(), clock.clone())),
         };
         let triage = config.triage.build(&config.brands);
+        let llm = config
+            .triage
+            .llm
+            .clone()
+            .map(|settings| Arc::new(LlmSuggester::new(settings, http.clone(), &config.brands)));
         Ok(App {
             triage,
+            llm,
             config,
             store,
             clock,
@@ -95,7 +103,11 @@ impl App {
     }
 
     pub fn dispatcher(&self) -> Dispatcher {
-        Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), self.pick())
+        let d = Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), self.pick());
+        match &self.llm {
+            Some(llm) => d.with_llm(llm.clone()),
+            None => d,
+        }
     }
 
     /// Where ops notices go: `[channels.ops]`, else the first brand's channel.

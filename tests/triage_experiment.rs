@@ -1,62 +1,126 @@
+//! Cross-validation of triage over the examples and the labelled set (for tuning; ignored).
 use std::path::Path;
-use talkback::config::{Config, Needs};
-use talkback::domain::Post;
+use talkback::config::{parse_examples, Config, Needs};
 use talkback::triage::{Example, Model};
 
-fn load(file: &str) -> Vec<(Post, String, String)> {
-    std::fs::read_to_string(file)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let p: Post = serde_json::from_value(v.clone()).unwrap();
-            (
-                p,
-                v["intent"].as_str().unwrap().to_string(),
-                v["sentiment"].as_str().unwrap().to_string(),
-            )
+#[test]
+#[ignore]
+fn cross_validation() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root.join("bot-config"), Needs::BrandsOnly).unwrap();
+    let mut base = config.triage.clone();
+    let mut data = std::mem::take(&mut base.examples);
+    let extra = root.join("tests/data/triage/labelled.jsonl");
+    data.extend(parse_examples(&extra, &std::fs::read_to_string(&extra).unwrap()).unwrap());
+    let triage = base.build(&config.brands);
+    let ev: Vec<Example> = data
+        .iter()
+        .map(|e| Example {
+            evidence: triage.evidence(&e.post, "Acme"),
+            intent: e.intent,
+            sentiment: e.sentiment,
         })
-        .collect()
+        .collect();
+    let k = 5;
+    let mut conf = std::collections::BTreeMap::new();
+    let mut sconf = std::collections::BTreeMap::new();
+    let (mut ri, mut rs, mut mi, mut ms) = (0, 0, 0, 0);
+    for fold in 0..k {
+        let train: Vec<Example> = ev
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k != fold)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let model = Model::train(&train);
+        for (i, e) in ev.iter().enumerate().filter(|(i, _)| i % k == fold) {
+            let _ = i;
+            let (pi, ps) = model.predict(&e.evidence);
+            ri += (e.evidence.reading.intent == e.intent) as usize;
+            rs += (e.evidence.reading.sentiment == e.sentiment) as usize;
+            mi += (pi == e.intent) as usize;
+            if pi != e.intent {
+                *conf.entry(format!("{:?}->{:?}", e.intent, pi)).or_insert(0) += 1;
+            }
+            if ps != e.sentiment {
+                *sconf
+                    .entry(format!("{:?}/{:?}->{:?}", e.intent, e.sentiment, ps))
+                    .or_insert(0) += 1;
+            }
+            ms += (ps == e.sentiment) as usize;
+        }
+    }
+    let mut c: Vec<_> = conf.into_iter().collect();
+    c.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    println!("{:?}", &c[..c.len().min(15)]);
+    let mut c: Vec<_> = sconf.into_iter().collect();
+    c.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    println!("{:?}", &c[..c.len().min(15)]);
+    let n = ev.len() as f64;
+    println!(
+        "CV n={} rules {:.1}/{:.1} model {:.1}/{:.1}",
+        ev.len(),
+        ri as f64 * 100.0 / n,
+        rs as f64 * 100.0 / n,
+        mi as f64 * 100.0 / n,
+        ms as f64 * 100.0 / n
+    );
 }
 
 #[test]
 #[ignore]
-fn experiment() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bot-config");
-    let config = Config::load(&dir, Needs::BrandsOnly).unwrap();
-    let triage = config.triage.build(&config.brands);
-    let train_files: Vec<String> = std::env::var("TRAIN").unwrap().split(',').map(String::from).collect();
-    let mut ex = Vec::new();
-    for f in &train_files {
-        for (p, i, s) in load(f) {
-            ex.push(Example {
-                evidence: triage.evidence(&p, "Acme"),
-                intent: serde_json::from_value(i.into()).unwrap(),
-                sentiment: serde_json::from_value(s.into()).unwrap(),
-            });
+fn sentiment_debug() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root.join("bot-config"), Needs::BrandsOnly).unwrap();
+    let mut base = config.triage.clone();
+    let data = std::mem::take(&mut base.examples);
+    let triage = base.build(&config.brands);
+    let want = std::env::var("WANT").unwrap();
+    for e in &data {
+        if e.intent.as_str() != want {
+            continue;
+        }
+        let ev = triage.evidence(&e.post, "Acme");
+        let bad = match e.sentiment.as_str() {
+            "positive" => ev.sentiment_score <= 0.0,
+            "negative" => ev.sentiment_score >= 0.0,
+            _ => false,
+        };
+        if bad {
+            println!(
+                "{:+.1} {}: {}",
+                ev.sentiment_score,
+                e.post.id,
+                e.post.text.chars().take(150).collect::<String>().replace('\n', " ")
+            );
         }
     }
-    let model = Model::train(&ex);
-    let trained = triage.clone().with_model(model);
-    for f in std::env::var("EVAL").unwrap().split(',') {
-        let data = load(f);
-        let (mut ri, mut rs, mut mi, mut ms) = (0, 0, 0, 0);
-        for (p, i, s) in &data {
-            let r = triage.read(p, "Acme");
-            let m = trained.read(p, "Acme");
-            ri += (r.intent.as_str() == i) as usize;
-            rs += (r.sentiment.as_str() == s) as usize;
-            mi += (m.intent.as_str() == i) as usize;
-            ms += (m.sentiment.as_str() == s) as usize;
-        }
-        let n = data.len() as f64;
-        println!(
-            "{f}: rules {:.1}/{:.1}  model {:.1}/{:.1}",
-            ri as f64 * 100.0 / n,
-            rs as f64 * 100.0 / n,
-            mi as f64 * 100.0 / n,
-            ms as f64 * 100.0 / n
+}
+
+#[test]
+#[ignore]
+fn holdout_breakdown() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root.join("bot-config"), Needs::BrandsOnly).unwrap();
+    let triage = config.triage.build(&config.brands);
+    let f = std::path::PathBuf::from(std::env::var("FILE").unwrap());
+    let data = parse_examples(&f, &std::fs::read_to_string(&f).unwrap()).unwrap();
+    let mut m = std::collections::BTreeMap::new();
+    for e in &data {
+        let r = triage.read(&e.post, "Acme");
+        let k = format!(
+            "{}/{} -> {}",
+            e.intent.as_str(),
+            e.sentiment.as_str(),
+            if r.intent == e.intent {
+                r.sentiment.as_str()
+            } else {
+                "(intent wrong)"
+            }
         );
+        *m.entry(k).or_insert(0) += 1;
+    }
+    for (k, v) in m {
+        println!("{k}: {v}");
     }
 }

@@ -5,12 +5,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{announce, ChannelRef, ChatAdapter, ChatError};
 use crate::config::Config;
 use crate::pipeline::Notice;
-use crate::store::{Store, StoreError};
+use crate::store::{Mention, Store, StoreError, TriageResult};
+use crate::triage::LlmSuggester;
+
+/// How many LLM calls run at once when a burst of mentions arrives.
+const LLM_CONCURRENCY: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -26,6 +31,7 @@ pub struct Dispatcher {
     /// Brand name (lowercase) → where its alerts go on this platform.
     channels: HashMap<String, ChannelRef>,
     fallback: ChannelRef,
+    llm: Option<Arc<LlmSuggester>>,
 }
 
 impl Dispatcher {
@@ -60,15 +66,51 @@ impl Dispatcher {
             chat,
             channels,
             fallback: ChannelRef("alerts".to_string()),
+            llm: None,
         }
+    }
+
+    /// Asks the LLM for drafts before each new alert goes out (bounded by its timeout; on any
+    /// failure the template drafts stay).
+    pub fn with_llm(mut self, llm: Arc<LlmSuggester>) -> Dispatcher {
+        self.llm = Some(llm);
+        self
+    }
+
+    /// Replaces template drafts with LLM drafts where the model has not been asked yet, a few
+    /// mentions at a time, saving each answer so a restart does not ask again.
+    async fn draft_with_llm(&self, pending: Vec<Mention>) -> Result<Vec<Mention>, StoreError> {
+        let Some(llm) = &self.llm else { return Ok(pending) };
+        let improved: Vec<(Mention, Option<TriageResult>)> = stream::iter(pending)
+            .map(|m| async move {
+                let better = if llm.wants(&m) { llm.improve(&m).await } else { None };
+                (m, better)
+            })
+            .buffered(LLM_CONCURRENCY)
+            .collect()
+            .await;
+        let mut out = Vec::with_capacity(improved.len());
+        for (m, better) in improved {
+            match better {
+                Some(t) => {
+                    let (_, saved) = self.store.update(m.id, |m| {
+                        m.triage = Some(t);
+                        Ok(())
+                    })?;
+                    out.push(saved);
+                }
+                None => out.push(m),
+            }
+        }
+        Ok(out)
     }
 
     /// Posts every pending alert, oldest first. Stops at the first chat failure (the rest stay
     /// pending); returns how many went out.
     pub async fn post_pending(&self) -> Result<usize, DispatchError> {
         // One batch per channel, so a platform can group a burst into fewer messages.
-        let mut batches: Vec<(ChannelRef, Vec<crate::store::Mention>)> = Vec::new();
-        for m in self.store.pending_alerts()? {
+        let mut batches: Vec<(ChannelRef, Vec<Mention>)> = Vec::new();
+        for m in self.draft_with_llm(self.store.pending_alerts()?).await? {
             let to = self.channels.get(&m.brand.to_lowercase()).unwrap_or(&self.fallback);
             match batches.iter_mut().find(|(c, _)| c == to) {
                 Some((_, list)) => list.push(m),

@@ -25,7 +25,7 @@ pub use diag::{ConfigErrors, Problem};
 pub use examples::{parse_examples, LabelledPost};
 pub use publishers::PublisherConfig;
 pub use sources::SourceConfig;
-pub use triage::{parse_lexicon, parse_templates, LlmConfig, TriageConfig};
+pub use triage::{parse_lexicon, parse_templates, TriageConfig};
 pub use values::{BusinessHours, CronSchedule};
 
 /// The file name inside a config directory.

@@ -3,7 +3,6 @@
 //! LLM endpoint. Problems in those files are reported with their own `file:line:col`.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use secrecy::SecretString;
 use toml_edit::ImDocument;
@@ -15,6 +14,7 @@ use super::ops::duration;
 use super::section::Section;
 use super::{BrandConfig, Needs};
 use crate::domain::Intent;
+use crate::triage::llm::LlmSettings;
 use crate::triage::{Example, IntentCues, IntentTemplates, Lexicon, LexiconSpec, Model, Templates, Triage};
 
 const BUILTIN_LEXICON: &str = include_str!("../../bot-config/triage/lexicon.toml");
@@ -30,16 +30,8 @@ pub struct TriageConfig {
     pub examples: Vec<LabelledPost>,
     /// Where the lexicon, templates and examples came from, for `check`.
     pub files: [PathBuf; 3],
-    pub llm: Option<LlmConfig>,
-}
-
-/// `[triage.llm]`: an OpenAI-compatible chat-completions endpoint for reply drafts.
-#[derive(Debug, Clone)]
-pub struct LlmConfig {
-    pub base_url: String,
-    pub model: String,
-    pub api_key: Option<SecretString>,
-    pub timeout: Duration,
+    /// `[triage.llm]`: an OpenAI-compatible chat-completions endpoint for reply drafts.
+    pub llm: Option<LlmSettings>,
 }
 
 impl TriageConfig {
@@ -162,7 +154,12 @@ fn file_key(s: &mut Section, d: &mut Diagnostics, base: &Path, key: &'static str
     Some(p)
 }
 
-fn llm(s: &mut Section, d: &mut Diagnostics, needs: Needs, env: &dyn Fn(&str) -> Option<String>) -> Option<LlmConfig> {
+fn llm(
+    s: &mut Section,
+    d: &mut Diagnostics,
+    needs: Needs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<LlmSettings> {
     let base_url = url(s, d, "base_url");
     let model = s.required_string(d, "model").map(|m| m.value);
     // The key is optional (a local server may need none), and `triage --llm` uses it even
@@ -184,7 +181,7 @@ fn llm(s: &mut Section, d: &mut Diagnostics, needs: Needs, env: &dyn Fn(&str) ->
     if base_url.is_none() && !s.has("base_url") {
         d.error(s.span.clone(), "[triage.llm]: missing required key `base_url`");
     }
-    Some(LlmConfig {
+    Some(LlmSettings {
         base_url: base_url?,
         model: model?,
         api_key,
@@ -226,6 +223,7 @@ pub fn parse_lexicon(file: &Path, src: &str) -> Result<LexiconSpec, ConfigErrors
     let mut root = Section::new(doc.as_table(), "top level".to_string(), None);
     let mut spec = LexiconSpec {
         competitors: strings(&mut root, &mut d, "competitors"),
+        not_competitors: strings(&mut root, &mut d, "not_competitors"),
         ..LexiconSpec::default()
     };
     if let Some(mut s) = root.section(&mut d, "sentiment") {

@@ -35,6 +35,28 @@ pub struct TriageResult {
     pub sentiment: Sentiment,
     pub guidance: String,
     pub suggestions: Vec<String>,
+    /// Where the suggestions came from.
+    #[serde(default, skip_serializing_if = "Drafts::is_templates")]
+    pub drafts: Drafts,
+}
+
+/// Who wrote a mention's suggestions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Drafts {
+    /// The templates; the LLM (if any) has not been asked yet.
+    #[default]
+    Templates,
+    /// The LLM's drafts first, then the templates'.
+    Llm { model: String },
+    /// The LLM was asked and failed; the templates' drafts stand.
+    Fallback { reason: String },
+}
+
+impl Drafts {
+    pub fn is_templates(&self) -> bool {
+        *self == Drafts::Templates
+    }
 }
 
 /// Where a mention's alert lives in chat, so it can be updated and threaded.

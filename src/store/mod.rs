@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use mention::{Draft, HistoryEntry, LifecycleError, Mention, MentionState, MessageRef, SentReply, TriageResult};
+pub use mention::{
+    Draft, Drafts, HistoryEntry, LifecycleError, Mention, MentionState, MessageRef, SentReply, TriageResult,
+};
 pub use mentions::{Ingested, Joined};
 pub use records::{ActivityEntry, ActivityKind, AuditEntry, OutboxEntry, OutboxState};
 

@@ -1,7 +1,9 @@
 //! Intent and sentiment from the lexicon: phrase hits with negation, contrast and sarcasm for
 //! sentiment, weighted cues per intent. Deterministic; reads only the post's text.
 
-use super::text::{mark_brand, normalize, tokenize, PhraseSet, Token};
+use std::collections::HashSet;
+
+use super::text::{mark_brand, normalize, product_names, tokenize, PhraseSet, Token};
 use crate::domain::{Intent, Sentiment};
 
 /// The lexicon as written in `bot-config/triage/lexicon.toml`: plain lists of phrases.
@@ -21,6 +23,9 @@ pub struct LexiconSpec {
     pub toward: Vec<String>,
     /// Alternatives every brand is compared with (big clouds, "self-hosting").
     pub competitors: Vec<String>,
+    /// Capitalized words that are not products ("Postgres", "Friday"), so that other names in a
+    /// post can be taken for competitors.
+    pub not_competitors: Vec<String>,
     /// Topic label → the words that mean it.
     pub topics: Vec<(String, Vec<String>)>,
 }
@@ -51,6 +56,7 @@ pub struct Lexicon {
     openers: PhraseSet<()>,
     intents: PhraseSet<(Intent, f32)>,
     competitors: PhraseSet<()>,
+    not_competitors: HashSet<String>,
     /// Comparison direction: -1 away from the brand, +1 toward it.
     direction: PhraseSet<i32>,
     topics: PhraseSet<usize>,
@@ -66,6 +72,12 @@ pub struct Evidence {
     pub sentiment_score: f32,
     pub sarcastic: bool,
     pub rival: bool,
+    /// How many words look like other products' names.
+    pub named: usize,
+    /// Sentiment cues found: praise, negated praise, criticism, negated criticism.
+    pub cue_counts: [f32; 4],
+    /// How many words are written in capitals for emphasis ("STILL", "NOTHING").
+    pub shouting: usize,
     /// Comparison direction: below zero away from the brand, above toward it.
     pub lean: i32,
     /// What the rules alone decide.
@@ -122,6 +134,7 @@ impl Lexicon {
             openers: set(&spec.question_openers, ()),
             intents,
             competitors: set(&spec.competitors, ()),
+            not_competitors: spec.not_competitors.iter().map(|w| w.to_lowercase()).collect(),
             topics,
             topic_names: spec.topics.iter().map(|(n, _)| n.clone()).collect(),
         }
@@ -131,12 +144,19 @@ impl Lexicon {
     /// `competitors` are the brand's own list, compiled by the caller.
     pub fn evidence(&self, text: &str, brand: &str, competitors: &PhraseSet<()>) -> Evidence {
         let tokens = mark_brand(tokenize(&normalize(text)), brand);
-        let sarcastic = self.sarcasm.contains_any(&tokens);
-        let score = self.sentiment_score(&tokens, sarcastic);
+        // A sarcasm marker counts only beside something going wrong ("great, down again 🙄").
+        let sarcastic = self.sarcasm.contains_any(&tokens)
+            && self
+                .sentiment
+                .find_all(&tokens)
+                .iter()
+                .any(|h| h.value == Cue::Negative);
+        let (score, cue_counts) = self.sentiment_score(&tokens, sarcastic);
         let rival = (0..tokens.len())
             .any(|i| competitors.longest_at(&tokens, i).is_some() || self.competitors.longest_at(&tokens, i).is_some());
+        let named = product_names(text, brand, &self.not_competitors);
         let lean: i32 = self.direction.find_all(&tokens).iter().map(|h| h.value).sum();
-        let scores = self.intent_scores(&tokens, leaning(score), sarcastic, rival);
+        let scores = self.intent_scores(&tokens, leaning(score), sarcastic, rival, named > 0);
         let intent = decide(&scores);
         let sentiment = self.sentiment_for(intent, &tokens, score, lean);
         let topic = self
@@ -150,6 +170,9 @@ impl Lexicon {
             sentiment_score: score,
             sarcastic,
             rival,
+            named,
+            shouting: shouting(text),
+            cue_counts,
             lean,
             reading: Reading {
                 intent,
@@ -160,12 +183,12 @@ impl Lexicon {
         }
     }
 
-    /// The intent says most about the feeling: a bug report is bad news however calmly put,
-    /// praise is good news; someone asking or buying is neutral unless they say otherwise
+    /// The intent says most about the feeling: a complaint is bad news, praise good news; someone asking or buying is neutral unless they say otherwise
     /// clearly.
     pub fn sentiment_for(&self, intent: Intent, tokens: &[Token], score: f32, lean: i32) -> Sentiment {
         match intent {
-            Intent::BugReport | Intent::Complaint => Sentiment::Negative,
+            // Even a calm bug report means something is broken for them.
+            Intent::Complaint | Intent::BugReport => Sentiment::Negative,
             Intent::Praise => Sentiment::Positive,
             Intent::Comparison => comparison_sentiment(tokens, score, lean),
             Intent::PurchaseIntent if score >= 1.5 => Sentiment::Positive,
@@ -178,16 +201,22 @@ impl Lexicon {
     /// praise counts fully negative, a negated complaint only half positive: "not bad" is faint
     /// praise); what follows a contrast word ("but") weighs more than what came before it; with
     /// a sarcasm marker, praise words count against.
-    fn sentiment_score(&self, tokens: &[Token], sarcastic: bool) -> f32 {
+    fn sentiment_score(&self, tokens: &[Token], sarcastic: bool) -> (f32, [f32; 4]) {
         let contrast_at = (0..tokens.len()).find(|&i| self.contrast.longest_at(tokens, i).is_some());
         let mut score = 0.0;
+        let mut counts = [0.0f32; 4];
         for hit in self.sentiment.find_all(tokens) {
             let negated = self.negated(tokens, hit.start);
+            let kind = match hit.value {
+                Cue::Positive => 0,
+                Cue::Negative => 2,
+            } + usize::from(negated);
+            counts[kind] += 1.0;
             let mut value = match (hit.value, negated) {
                 (Cue::Positive, false) => 1.0,
                 (Cue::Positive, true) => -1.0,
                 (Cue::Negative, false) => -1.0,
-                (Cue::Negative, true) => 0.5,
+                (Cue::Negative, true) => 1.0,
             };
             if sarcastic && value > 0.0 {
                 value = -value;
@@ -200,12 +229,12 @@ impl Lexicon {
         if sarcastic && score >= 0.0 {
             score = -1.0;
         }
-        score
+        (score, counts)
     }
 
     /// True when a negator stands in the three words before `at`, within the same clause.
     fn negated(&self, tokens: &[Token], at: usize) -> bool {
-        let from = at.saturating_sub(3);
+        let from = at.saturating_sub(4);
         for i in (from..at).rev() {
             let t = &tokens[i];
             if !t.word && matches!(t.text.as_str(), "." | "," | "!" | "?" | ";" | ":") {
@@ -219,7 +248,14 @@ impl Lexicon {
     }
 
     /// Each intent's weight of evidence, in `Intent::ALL` order.
-    fn intent_scores(&self, tokens: &[Token], sentiment: Sentiment, sarcastic: bool, rival: bool) -> [f32; 7] {
+    fn intent_scores(
+        &self,
+        tokens: &[Token],
+        sentiment: Sentiment,
+        sarcastic: bool,
+        rival: bool,
+        named: bool,
+    ) -> [f32; 7] {
         let mut score = [0.0f32; 7];
         let slot = |i: Intent| Intent::ALL.iter().position(|x| *x == i).unwrap_or(6);
         for hit in self.intents.find_all(tokens) {
@@ -228,6 +264,8 @@ impl Lexicon {
         }
         if rival {
             score[slot(Intent::Comparison)] += 1.5;
+        } else if named {
+            score[slot(Intent::Comparison)] += 1.0;
         }
         score[slot(Intent::Question)] += self.question_signal(tokens);
         if sarcastic {
@@ -314,6 +352,13 @@ fn decide(score: &[f32; 7]) -> Intent {
     } else {
         best
     }
+}
+
+/// Words of four letters or more in capitals: emphasis, not acronyms.
+fn shouting(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_uppercase))
+        .count()
 }
 
 /// A brand's own competitor list, compiled once.

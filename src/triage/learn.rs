@@ -14,6 +14,7 @@ const RATE: f32 = 0.5;
 const L2: f32 = 1e-4;
 
 /// One labelled example, already read by the lexicon.
+#[derive(Debug, Clone)]
 pub struct Example {
     pub evidence: Evidence,
     pub intent: Intent,
@@ -23,16 +24,20 @@ pub struct Example {
 /// Named feature values.
 type Features = Vec<(String, f32)>;
 
-/// Weights of one classifier: feature → one weight per class.
+/// Feature values by index into the model's vocabulary.
+type Indexed = Vec<(usize, f32)>;
+
+/// Weights of one classifier: for each feature index, one weight per class.
 #[derive(Debug, Clone, Default)]
 struct Linear {
     classes: usize,
-    weights: HashMap<String, Vec<f32>>,
+    weights: Vec<f32>,
 }
 
-/// The trained model: intent and sentiment.
+/// The trained model: a vocabulary of features and two classifiers, intent and sentiment.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
+    vocab: HashMap<String, usize>,
     intent: Linear,
     sentiment: Linear,
     pub examples: usize,
@@ -50,12 +55,21 @@ pub fn features(e: &Evidence) -> Vec<(String, f32)> {
     let s = e.sentiment_score.clamp(-4.0, 4.0) / 2.0;
     f.push(("sentiment+".into(), s.max(0.0)));
     f.push(("sentiment-".into(), (-s).max(0.0)));
+    for (name, n) in ["praise", "negated_praise", "criticism", "negated_criticism"]
+        .iter()
+        .zip(e.cue_counts)
+    {
+        f.push(((*name).into(), n.min(4.0) / 2.0));
+    }
     for (flag, on) in [
         ("sarcastic", e.sarcastic),
         ("rival", e.rival),
+        ("named", e.named > 0),
         ("toward", e.lean > 0),
         ("away", e.lean < 0),
         ("question_mark", e.tokens.iter().any(|t| t.text == "?")),
+        ("exclamation", e.tokens.iter().any(|t| t.text == "!")),
+        ("shouting", e.shouting > 0),
     ] {
         if on {
             f.push((flag.into(), 1.0));
@@ -66,6 +80,9 @@ pub fn features(e: &Evidence) -> Vec<(String, f32)> {
     for t in &e.tokens {
         if t.word || !t.text.is_ascii() {
             seen.push(format!("w:{}", t.text));
+            if t.word {
+                seen.push(format!("s:{}", stem(&t.text)));
+            }
         }
         if let (Some(p), true) = (previous, t.word) {
             seen.push(format!("b:{p} {}", t.text));
@@ -78,35 +95,43 @@ pub fn features(e: &Evidence) -> Vec<(String, f32)> {
     f
 }
 
+/// A crude stem, so that "crashes", "crashed" and "crashing" share a feature.
+fn stem(word: &str) -> &str {
+    for suffix in ["ing", "ed", "es", "s", "ly"] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            if stem.chars().count() >= 3 {
+                return stem;
+            }
+        }
+    }
+    word
+}
+
 impl Linear {
-    fn new(classes: usize) -> Linear {
+    fn new(classes: usize, features: usize) -> Linear {
         Linear {
             classes,
-            weights: HashMap::new(),
+            weights: vec![0.0; classes * features],
         }
     }
 
-    fn scores(&self, features: &[(String, f32)]) -> Vec<f32> {
+    fn scores(&self, features: &[(usize, f32)]) -> Vec<f32> {
         let mut out = vec![0.0; self.classes];
-        for (name, x) in features {
-            if let Some(w) = self.weights.get(name) {
-                for (o, w) in out.iter_mut().zip(w) {
-                    *o += w * x;
-                }
+        for &(f, x) in features {
+            let w = &self.weights[f * self.classes..(f + 1) * self.classes];
+            for (o, w) in out.iter_mut().zip(w) {
+                *o += w * x;
             }
         }
         out
     }
 
-    /// One step of gradient descent on the log loss for one example (AdaGrad-free, plain SGD
-    /// with a decaying rate: deterministic and quick on a few thousand examples).
-    fn step(&mut self, features: &[(String, f32)], label: usize, rate: f32) {
+    /// One step of gradient descent on the log loss for one example (plain SGD with a decaying
+    /// rate: deterministic and quick on a few thousand examples).
+    fn step(&mut self, features: &[(usize, f32)], label: usize, rate: f32) {
         let p = softmax(&self.scores(features));
-        for (name, x) in features {
-            let w = self
-                .weights
-                .entry(name.clone())
-                .or_insert_with(|| vec![0.0; self.classes]);
+        for &(f, x) in features {
+            let w = &mut self.weights[f * self.classes..(f + 1) * self.classes];
             for (c, wc) in w.iter_mut().enumerate() {
                 let target = if c == label { 1.0 } else { 0.0 };
                 *wc -= rate * ((p[c] - target) * x + L2 * *wc);
@@ -114,12 +139,15 @@ impl Linear {
         }
     }
 
-    fn best(&self, features: &[(String, f32)]) -> (usize, f32) {
-        let p = softmax(&self.scores(features));
-        p.iter().enumerate().fold(
-            (0, f32::MIN),
-            |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) },
-        )
+    fn best(&self, features: &[(usize, f32)]) -> usize {
+        let p = self.scores(features);
+        p.iter()
+            .enumerate()
+            .fold(
+                (0, f32::MIN),
+                |(bi, bp), (i, &v)| if v > bp { (i, v) } else { (bi, bp) },
+            )
+            .0
     }
 }
 
@@ -130,29 +158,48 @@ fn softmax(scores: &[f32]) -> Vec<f32> {
     exp.iter().map(|e| e / sum).collect()
 }
 
+/// The feature that tells the sentiment classifier which intent the post has.
+fn intent_label(i: usize) -> String {
+    format!("label:{}", Intent::ALL[i].as_str())
+}
+
 impl Model {
     /// Trains on `examples` in order, the same way every time.
     pub fn train(examples: &[Example]) -> Model {
-        let mut intent = Linear::new(Intent::ALL.len());
-        let mut sentiment = Linear::new(SENTIMENTS.len());
-        let data: Vec<(Features, usize, usize)> = examples
+        let mut vocab: HashMap<String, usize> = HashMap::new();
+        let index = |f: Features, vocab: &mut HashMap<String, usize>| -> Indexed {
+            f.into_iter()
+                .map(|(name, x)| {
+                    let next = vocab.len();
+                    (*vocab.entry(name).or_insert(next), x)
+                })
+                .collect()
+        };
+        for i in 0..Intent::ALL.len() {
+            index(vec![(intent_label(i), 1.0)], &mut vocab);
+        }
+        let data: Vec<(Indexed, usize, usize)> = examples
             .iter()
             .map(|e| {
                 let i = Intent::ALL.iter().position(|x| *x == e.intent).unwrap_or(6);
                 let s = SENTIMENTS.iter().position(|x| *x == e.sentiment).unwrap_or(1);
-                (features(&e.evidence), i, s)
+                (index(features(&e.evidence), &mut vocab), i, s)
             })
             .collect();
+        let mut intent = Linear::new(Intent::ALL.len(), vocab.len());
+        let mut sentiment = Linear::new(SENTIMENTS.len(), vocab.len());
         for epoch in 0..EPOCHS {
             let rate = RATE / (1.0 + epoch as f32);
             for (f, i, s) in &data {
                 intent.step(f, *i, rate);
-                let mut fs = f.clone();
-                fs.push((format!("label:{}", Intent::ALL[*i].as_str()), 1.0));
-                sentiment.step(&fs, *s, rate);
+                let mut with_label = f.clone();
+                // The first indices are the intent labels, in order.
+                with_label.push((*i, 1.0));
+                sentiment.step(&with_label, *s, rate);
             }
         }
         Model {
+            vocab,
             intent,
             sentiment,
             examples: examples.len(),
@@ -163,13 +210,24 @@ impl Model {
         self.examples > 0
     }
 
-    /// The model's intent and sentiment for a post's evidence.
+    /// The model's intent and sentiment for a post's evidence. Features it never saw in
+    /// training count for nothing.
     pub fn predict(&self, e: &Evidence) -> (Intent, Sentiment) {
-        let mut f = features(e);
-        let (i, _) = self.intent.best(&f);
+        let mut f: Indexed = features(e)
+            .into_iter()
+            .filter_map(|(name, x)| self.vocab.get(&name).map(|&i| (i, x)))
+            .collect();
+        let i = self.intent.best(&f);
+        f.push((i, 1.0));
+        let s = self.sentiment.best(&f);
         let intent = Intent::ALL[i];
-        f.push((format!("label:{}", intent.as_str()), 1.0));
-        let (s, _) = self.sentiment.best(&f);
-        (intent, SENTIMENTS[s])
+        // Some intents carry their feeling: complaints and bug reports are bad news (even a
+        // calm report means something is broken for them), praise is good news.
+        let sentiment = match (intent, SENTIMENTS[s]) {
+            (Intent::Complaint | Intent::BugReport, _) => Sentiment::Negative,
+            (Intent::Praise, _) => Sentiment::Positive,
+            (_, s) => s,
+        };
+        (intent, sentiment)
     }
 }

@@ -7,6 +7,7 @@ mod classify;
 mod drafts;
 mod learn;
 pub mod llm;
+mod suggest;
 mod text;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::store::TriageResult;
 pub use classify::{Evidence, IntentCues, Lexicon, LexiconSpec, Reading};
 pub use drafts::{fill, has_private_details, unknown_variables, IntentTemplates, Templates, Vars, VARIABLES};
 pub use learn::{Example, Model};
+pub use suggest::LlmSuggester;
 pub use text::PhraseSet;
 
 /// Deterministic triage: the compiled lexicon, the templates and each brand's competitors.
@@ -111,6 +113,7 @@ impl Triage {
             sentiment: reading.sentiment,
             guidance: self.templates.guidance(reading.intent, reading.sentiment, private),
             suggestions,
+            drafts: Default::default(),
         }
     }
 }

@@ -218,6 +218,47 @@ impl<V: Copy> PhraseSet<V> {
     }
 }
 
+/// Words that look like another product's name: capitalized inside a sentence ("switched to
+/// Nimbusly"), or run together with a hosting word ("skiffcloud", "hostwell"), and neither the
+/// brand nor a `known` everyday name (weekdays, languages, tools). Handles, hashtags, URLs and
+/// acronyms are skipped.
+pub fn product_names(text: &str, brand: &str, known: &std::collections::HashSet<String>) -> usize {
+    const SUFFIXES: [&str; 9] = [
+        "cloud", "host", "hosting", "stack", "deploy", "scale", "forge", "ify", "box",
+    ];
+    let brand_words: Vec<String> = brand.split_whitespace().map(str::to_lowercase).collect();
+    let joined = brand_words.concat();
+    let mut count = 0;
+    let mut sentence_start = true;
+    for raw in text.split_whitespace() {
+        let skip = raw.starts_with('@') || raw.starts_with('#') || raw.contains("://") || raw.contains('/');
+        let word: String = raw
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .split('\'')
+            .next()
+            .unwrap_or("")
+            .into();
+        let lower = word.to_lowercase();
+        let is_brand = brand_words.contains(&lower) || lower == joined || lower.starts_with(&joined);
+        let chars: Vec<char> = word.chars().collect();
+        let capitalized = chars.len() >= 3
+            && chars[0].is_uppercase()
+            && chars[1..].iter().any(|c| c.is_lowercase())
+            && chars.iter().all(|c| c.is_alphanumeric());
+        let compound = chars.len() >= 7
+            && chars.iter().all(|c| c.is_ascii_lowercase())
+            && SUFFIXES
+                .iter()
+                .any(|s| lower.ends_with(s) && lower.len() >= s.len() + 4);
+        let candidate = !skip && !is_brand && !known.contains(&lower);
+        if candidate && ((capitalized && !sentence_start) || compound) {
+            count += 1;
+        }
+        sentence_start = raw.ends_with(['.', '!', '?', ':', '"']) || raw.chars().all(|c| !c.is_alphanumeric());
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +276,23 @@ mod tests {
         assert_eq!(t, ["can't", "log", "in", "😡", "see", "ok", "?"]);
         let t: Vec<String> = toks("❤️ 🙏🏽").into_iter().map(|t| t.text).collect();
         assert_eq!(t, ["❤", "🙏"]);
+    }
+
+    #[test]
+    fn finds_other_product_names() {
+        let known: std::collections::HashSet<String> = ["postgres".to_string()].into();
+        assert_eq!(
+            product_names("We moved from Acme to Nimbusly, Postgres and all.", "Acme", &known),
+            1
+        );
+        assert_eq!(
+            product_names("Honestly skiffcloud beats acme. Great.", "Acme", &known),
+            1
+        );
+        assert_eq!(
+            product_names("Thanks @Acme! #AcmeCloud rocks. DNS is fine", "Acme", &known),
+            0
+        );
     }
 
     #[test]
