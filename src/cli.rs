@@ -12,10 +12,11 @@ use crate::app::App;
 use crate::chat::console;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{BrandConfig, Config, ConfigErrors, Needs};
+use crate::domain::MentionId;
 use crate::domain::Post;
 use crate::matcher::Matcher;
 use crate::store::Store;
-use crate::triage::Triage;
+use crate::triage::LlmSuggester;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,7 +51,13 @@ pub enum Cmd {
     /// Read Post JSON lines on stdin; print one line per (post, brand) mention.
     Match(ConfigArg),
     /// Read Post JSON lines on stdin; print intent, sentiment, guidance and suggestions per post.
-    Triage(ConfigArg),
+    Triage {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Also ask the `[triage.llm]` model for drafts (its key from the environment).
+        #[arg(long)]
+        llm: bool,
+    },
     /// Write the whole store as JSON lines to stdout.
     Export(ConfigArg),
     /// Read an export from stdin into an empty store.
@@ -133,23 +140,54 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
                 Ok(())
             })
         }
-        Cmd::Triage(arg) => {
-            let config = load(&arg, Needs::BrandsOnly)?;
-            let triage = Triage::default();
-            let brand = config.brands.first().map(|b| b.name.clone()).unwrap_or_default();
+        Cmd::Triage { config, llm } => {
+            let config = load(&config, Needs::BrandsOnly)?;
+            let triage = config.triage.build(&config.brands);
+            let matcher = Matcher::new(config.brands.iter().map(BrandConfig::rule).collect());
+            let first = config.brands.first().map(|b| b.name.clone()).unwrap_or_default();
+            let suggester = match (llm, &config.triage.llm) {
+                (false, _) => None,
+                (true, Some(settings)) => Some(LlmSuggester::new(
+                    settings.clone(),
+                    crate::sources::http::client(),
+                    &config.brands,
+                )),
+                (true, None) => {
+                    return Err(Exit {
+                        code: 2,
+                        message: "error: --llm needs a [triage.llm] table in the config".into(),
+                    })
+                }
+            };
+            // Without the model each line goes out as it is read; with it, after the model's
+            // answer (each_post is synchronous, so the posts wait in memory).
+            let mut waiting = Vec::new();
             each_post(|post, out| {
+                // Triage as seen by the brand the post mentions (else the first brand).
+                let brand = matcher
+                    .matching_brands(post)
+                    .first()
+                    .map(|&i| matcher.brands()[i].name.clone())
+                    .unwrap_or_else(|| first.clone());
                 let t = triage.triage(post, &brand);
-                let line = TriageLine {
-                    network: post.network,
-                    id: &post.id,
-                    intent: t.intent,
-                    sentiment: t.sentiment,
-                    guidance: &t.guidance,
-                    suggestions: &t.suggestions,
-                };
-                serde_json::to_writer(&mut *out, &line)?;
-                out.write_all(b"\n")
-            })
+                match suggester {
+                    None => write_triage(out, post, &t),
+                    Some(_) => {
+                        waiting.push((post.clone(), brand, t));
+                        Ok(())
+                    }
+                }
+            })?;
+            let Some(suggester) = suggester else { return Ok(()) };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for (post, brand, t) in waiting {
+                let mention =
+                    crate::store::Mention::new(MentionId(0), &brand, post, Some(t.clone()), chrono::Utc::now());
+                let t = suggester.improve(&mention).await.unwrap_or(t);
+                write_triage(&mut out, &mention.post, &t).map_err(runtime)?;
+            }
+            out.flush().map_err(runtime)
         }
         Cmd::Export(arg) => {
             let store = open_store(&load(&arg, Needs::BrandsOnly)?.store.path)?;
@@ -202,6 +240,19 @@ struct TriageLine<'a> {
     sentiment: crate::domain::Sentiment,
     guidance: &'a str,
     suggestions: &'a [String],
+}
+
+fn write_triage(out: &mut dyn Write, post: &Post, t: &crate::store::TriageResult) -> std::io::Result<()> {
+    let line = TriageLine {
+        network: post.network,
+        id: &post.id,
+        intent: t.intent,
+        sentiment: t.sentiment,
+        guidance: &t.guidance,
+        suggestions: &t.suggestions,
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
 }
 
 fn open_store(path: &Path) -> Result<Store, Exit> {

@@ -60,6 +60,89 @@ fn check_reports_every_problem_with_its_place_and_exits_2() {
 }
 
 #[test]
+fn check_reports_problems_in_the_triage_files_with_their_own_places() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("talkback.toml"),
+        "[[brands]]\nname = \"Acme\"\nquery = 'acme'\n",
+    );
+    let triage = dir.path().join("triage");
+    std::fs::create_dir_all(&triage).unwrap();
+    let templates = std::fs::read_to_string("bot-config/triage/templates.toml")
+        .unwrap()
+        .replacen("Thank you, {first_name}!", "Thank you, {frist_name}!", 1);
+    write(&triage.join("templates.toml"), &templates);
+    write(&triage.join("lexicon.toml"), "[intents.rant]\ncues = [\"ugh\"]\n");
+    write(
+        &triage.join("examples.jsonl"),
+        "{\"network\":\"x\",\"id\":\"1\",\"text\":\"hi\",\"intent\":\"question\",\"sentiment\":\"neutral\"}\n{\"network\":\"x\",\"id\":\"2\",\"text\":\"hm\"}\n",
+    );
+    let out = talkback().args(["check", "--config"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line_of = |needle: &str| templates.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let t = triage.join("templates.toml").display().to_string();
+    assert!(
+        err.contains(&format!("{t}:{}:", line_of("{frist_name}"))) && err.contains("unknown variable {frist_name}"),
+        "{err}"
+    );
+    let l = triage.join("lexicon.toml").display().to_string();
+    assert!(err.contains(&format!("{l}:1:10: unknown intent `rant`")), "{err}");
+    let e = triage.join("examples.jsonl").display().to_string();
+    assert!(err.contains(&format!("{e}:2:")) && err.contains("`intent`"), "{err}");
+}
+
+#[test]
+fn triage_prints_labels_guidance_and_drafts_per_post() {
+    let input = [
+        r#"{"network":"mastodon","id":"1","text":"@acme the dashboard crashes every time I open billing on iOS 17","author":{"handle":"@ana@example.social","name":"Ana Silva"}}"#,
+        "not json",
+        r#"{"network":"bluesky","id":"2","text":"Huge thanks to the Acme team, support sorted my DNS mess in ten minutes 🙏","author":{"handle":"bo.bsky.social"}}"#,
+        r#"{"network":"x","id":"3","text":"thinking of moving from acme to Globex, same price and twice the RAM","author":{"handle":"cy"}}"#,
+    ]
+    .join("\n");
+    let out = talkback()
+        .args(["triage", "--config", "bot-config"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = stdout_of(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let first = stdout_of(&out).lines().next().unwrap().to_string();
+    let at: Vec<usize> = ["network", "id", "intent", "sentiment", "guidance", "suggestions"]
+        .iter()
+        .map(|k| first.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "keys in the documented order: {first}"
+    );
+    let labels: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["intent"].as_str().unwrap(), l["sentiment"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("bug_report", "negative"),
+            ("praise", "positive"),
+            ("comparison", "negative")
+        ]
+    );
+    for l in &lines {
+        assert!(!l["guidance"].as_str().unwrap().is_empty());
+        let n = l["suggestions"].as_array().unwrap().len();
+        assert!((1..=3).contains(&n), "{l}");
+    }
+    assert!(lines[0]["suggestions"][0].as_str().unwrap().contains("Ana"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2:"));
+}
+
+#[test]
 fn match_prints_mentions_in_order_and_skips_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
     write(

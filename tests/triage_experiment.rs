@@ -124,3 +124,13 @@ fn holdout_breakdown() {
         println!("{k}: {v}");
     }
 }
+
+#[test]
+#[ignore]
+fn build_time() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = Config::load(&root.join("bot-config"), Needs::BrandsOnly).unwrap();
+    let t = std::time::Instant::now();
+    let _ = config.triage.build(&config.brands);
+    println!("build: {:?}", t.elapsed());
+}

@@ -88,6 +88,9 @@ pub fn alert_text(m: &Mention, now: DateTime<Utc>) -> String {
     }
     if let Some(t) = &m.triage {
         out.push_str(&format!("Guidance: {}\n", t.guidance));
+        if let crate::store::Drafts::Llm { model } = &t.drafts {
+            out.push_str(&format!("  (drafts by {model}: read before sending)\n"));
+        }
         for (i, s) in t.suggestions.iter().enumerate() {
             out.push_str(&format!("  #{} {s}\n", i + 1));
         }

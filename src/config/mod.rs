@@ -201,6 +201,22 @@ impl Config {
         out.push_str(&format!("  replies: {publishers}\n"));
         out.push_str(&format!("  chat: {}\n", self.chat.describe()));
         out.push_str(&format!("  store: {}\n", self.store.path.display()));
+        let [lexicon, templates, examples] = &self.triage.files;
+        out.push_str(&format!(
+            "  triage: {} · {} · {} ({} labelled examples)\n",
+            lexicon.display(),
+            templates.display(),
+            examples.display(),
+            self.triage.examples.len()
+        ));
+        let llm = match &self.triage.llm {
+            Some(l) => format!(
+                "{} at {} (timeout {:?}, falls back to the templates)",
+                l.model, l.base_url, l.timeout
+            ),
+            None => "none (template drafts)".to_string(),
+        };
+        out.push_str(&format!("  LLM drafts: {llm}\n"));
         out
     }
 }

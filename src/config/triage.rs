@@ -2,7 +2,10 @@
 //! in `bot-config/triage/`, with built-in copies for configs that have none), and the optional
 //! LLM endpoint. Problems in those files are reported with their own `file:line:col`.
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use secrecy::SecretString;
 use toml_edit::ImDocument;
@@ -55,18 +58,42 @@ impl TriageConfig {
         for b in brands {
             triage = triage.with_competitors(&b.name, &b.competitors);
         }
-        let default_brand = brands.first().map(|b| b.name.as_str()).unwrap_or("Acme");
-        let examples: Vec<Example> = self
-            .examples
-            .iter()
-            .map(|e| Example {
-                evidence: triage.evidence(&e.post, e.brand.as_deref().unwrap_or(default_brand)),
-                intent: e.intent,
-                sentiment: e.sentiment,
-            })
-            .collect();
-        triage.with_model(Model::train(&examples))
+        let model = trained(self, brands, || {
+            let default_brand = brands.first().map(|b| b.name.as_str()).unwrap_or("Acme");
+            let examples: Vec<Example> = self
+                .examples
+                .iter()
+                .map(|e| Example {
+                    evidence: triage.evidence(&e.post, e.brand.as_deref().unwrap_or(default_brand)),
+                    intent: e.intent,
+                    sentiment: e.sentiment,
+                })
+                .collect();
+            Model::train(&examples)
+        });
+        triage.with_model(model)
     }
+}
+
+/// Training is deterministic, so a process that builds triage again from the same lexicon,
+/// examples and brands (tests, `demo` after `check`) reuses the model it trained first.
+fn trained(config: &TriageConfig, brands: &[BrandConfig], train: impl FnOnce() -> Model) -> Arc<Model> {
+    static MODELS: OnceLock<Mutex<HashMap<u64, Arc<Model>>>> = OnceLock::new();
+    let mut hasher = DefaultHasher::new();
+    format!("{:?}{:?}", config.lexicon, config.examples).hash(&mut hasher);
+    for b in brands {
+        (&b.name, &b.competitors).hash(&mut hasher);
+    }
+    let key = hasher.finish();
+    let models = MODELS.get_or_init(Default::default);
+    if let Some(m) = models.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return m;
+    }
+    let model = Arc::new(train());
+    if let Ok(mut m) = models.lock() {
+        m.insert(key, model.clone());
+    }
+    model
 }
 
 fn builtin_path(name: &str) -> PathBuf {

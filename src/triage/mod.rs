@@ -63,8 +63,8 @@ impl Triage {
     }
 
     /// Trains the model on labelled examples (read with this triage's lexicon).
-    pub fn with_model(mut self, model: Model) -> Triage {
-        self.model = Arc::new(model);
+    pub fn with_model(mut self, model: Arc<Model>) -> Triage {
+        self.model = model;
         self
     }
 
