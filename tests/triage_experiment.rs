@@ -34,11 +34,24 @@ fn cross_validation() {
             .collect();
         let model = Model::train(&train);
         for (i, e) in ev.iter().enumerate().filter(|(i, _)| i % k == fold) {
-            let _ = i;
             let (pi, ps) = model.predict(&e.evidence);
             ri += (e.evidence.reading.intent == e.intent) as usize;
             rs += (e.evidence.reading.sentiment == e.sentiment) as usize;
             mi += (pi == e.intent) as usize;
+            if pi != e.intent && std::env::var_os("SHOW").is_some() {
+                println!(
+                    "ERR {:?}->{:?}: {}",
+                    e.intent,
+                    pi,
+                    data[i]
+                        .post
+                        .text
+                        .chars()
+                        .take(140)
+                        .collect::<String>()
+                        .replace('\n', " ")
+                );
+            }
             if pi != e.intent {
                 *conf.entry(format!("{:?}->{:?}", e.intent, pi)).or_insert(0) += 1;
             }

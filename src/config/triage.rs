@@ -259,6 +259,7 @@ pub fn parse_lexicon(file: &Path, src: &str) -> Result<LexiconSpec, ConfigErrors
         spec.negators = strings(&mut s, &mut d, "negators");
         spec.contrast = strings(&mut s, &mut d, "contrast");
         spec.sarcasm = strings(&mut s, &mut d, "sarcasm");
+        spec.sarcasm_in_context = strings(&mut s, &mut d, "sarcasm_in_context");
         s.finish(&mut d);
     }
     {

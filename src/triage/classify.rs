@@ -14,6 +14,7 @@ pub struct LexiconSpec {
     pub negators: Vec<String>,
     pub contrast: Vec<String>,
     pub sarcasm: Vec<String>,
+    pub sarcasm_in_context: Vec<String>,
     pub question_openers: Vec<String>,
     /// Per intent: weak cues worth ½, cues worth 1 and strong cues worth 2.
     pub intents: Vec<IntentCues>,
@@ -53,6 +54,7 @@ pub struct Lexicon {
     negators: PhraseSet<()>,
     contrast: PhraseSet<()>,
     sarcasm: PhraseSet<()>,
+    sarcasm_in_context: PhraseSet<()>,
     openers: PhraseSet<()>,
     intents: PhraseSet<(Intent, f32)>,
     competitors: PhraseSet<()>,
@@ -131,6 +133,7 @@ impl Lexicon {
             negators: set(&spec.negators, ()),
             contrast: set(&spec.contrast, ()),
             sarcasm: set(&spec.sarcasm, ()),
+            sarcasm_in_context: set(&spec.sarcasm_in_context, ()),
             openers: set(&spec.question_openers, ()),
             intents,
             competitors: set(&spec.competitors, ()),
@@ -144,13 +147,15 @@ impl Lexicon {
     /// `competitors` are the brand's own list, compiled by the caller.
     pub fn evidence(&self, text: &str, brand: &str, competitors: &PhraseSet<()>) -> Evidence {
         let tokens = mark_brand(tokenize(&normalize(text)), brand);
-        // A sarcasm marker counts only beside something going wrong ("great, down again 🙄").
-        let sarcastic = self.sarcasm.contains_any(&tokens)
-            && self
-                .sentiment
-                .find_all(&tokens)
-                .iter()
-                .any(|h| h.value == Cue::Negative);
+        // Strong markers of sarcasm count alone; weak ones only beside something going wrong
+        // ("love how it's down again").
+        let something_wrong = self
+            .sentiment
+            .find_all(&tokens)
+            .iter()
+            .any(|h| h.value == Cue::Negative);
+        let sarcastic =
+            self.sarcasm.contains_any(&tokens) || (self.sarcasm_in_context.contains_any(&tokens) && something_wrong);
         let (score, cue_counts) = self.sentiment_score(&tokens, sarcastic);
         let rival = (0..tokens.len())
             .any(|i| competitors.longest_at(&tokens, i).is_some() || self.competitors.longest_at(&tokens, i).is_some());
