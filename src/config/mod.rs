@@ -11,6 +11,7 @@ mod publishers;
 mod section;
 mod sources;
 mod triage;
+mod triage_files;
 pub mod values;
 
 use std::collections::BTreeMap;

@@ -192,8 +192,10 @@ impl Lexicon {
     /// clearly.
     pub fn sentiment_for(&self, intent: Intent, tokens: &[Token], score: f32, lean: i32) -> Sentiment {
         match intent {
-            // Even a calm bug report means something is broken for them.
-            Intent::Complaint | Intent::BugReport => Sentiment::Negative,
+            Intent::Complaint => Sentiment::Negative,
+            // A bug report is neutral when it only states the facts.
+            Intent::BugReport if score <= -1.0 => Sentiment::Negative,
+            Intent::BugReport => Sentiment::Neutral,
             Intent::Praise => Sentiment::Positive,
             Intent::Comparison => comparison_sentiment(tokens, score, lean),
             Intent::PurchaseIntent if score >= 1.5 => Sentiment::Positive,

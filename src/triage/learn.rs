@@ -9,7 +9,7 @@ use super::classify::Evidence;
 use crate::domain::{Intent, Sentiment};
 
 const SENTIMENTS: [Sentiment; 3] = [Sentiment::Positive, Sentiment::Neutral, Sentiment::Negative];
-const EPOCHS: usize = 30;
+const EPOCHS: usize = 12;
 const RATE: f32 = 0.5;
 const L2: f32 = 1e-4;
 
@@ -178,24 +178,27 @@ impl Model {
         for i in 0..Intent::ALL.len() {
             index(vec![(intent_label(i), 1.0)], &mut vocab);
         }
-        let data: Vec<(Indexed, usize, usize)> = examples
+        // Per example: its features, the same with its intent label (the sentiment classifier
+        // knows the intent; the first vocabulary entries are the intent labels, in order), and
+        // the two labels.
+        let data: Vec<(Indexed, Indexed, usize, usize)> = examples
             .iter()
             .map(|e| {
                 let i = Intent::ALL.iter().position(|x| *x == e.intent).unwrap_or(6);
                 let s = SENTIMENTS.iter().position(|x| *x == e.sentiment).unwrap_or(1);
-                (index(features(&e.evidence), &mut vocab), i, s)
+                let f = index(features(&e.evidence), &mut vocab);
+                let mut with_label = f.clone();
+                with_label.push((i, 1.0));
+                (f, with_label, i, s)
             })
             .collect();
         let mut intent = Linear::new(Intent::ALL.len(), vocab.len());
         let mut sentiment = Linear::new(SENTIMENTS.len(), vocab.len());
         for epoch in 0..EPOCHS {
             let rate = RATE / (1.0 + epoch as f32);
-            for (f, i, s) in &data {
+            for (f, with_label, i, s) in &data {
                 intent.step(f, *i, rate);
-                let mut with_label = f.clone();
-                // The first indices are the intent labels, in order.
-                with_label.push((*i, 1.0));
-                sentiment.step(&with_label, *s, rate);
+                sentiment.step(with_label, *s, rate);
             }
         }
         Model {
@@ -221,11 +224,12 @@ impl Model {
         f.push((i, 1.0));
         let s = self.sentiment.best(&f);
         let intent = Intent::ALL[i];
-        // Some intents carry their feeling: complaints and bug reports are bad news (even a
-        // calm report means something is broken for them), praise is good news.
+        // Some intents carry their feeling: a complaint is bad news, praise good news, and a
+        // bug report is never good news (calm ones are neutral, upset ones negative).
         let sentiment = match (intent, SENTIMENTS[s]) {
-            (Intent::Complaint | Intent::BugReport, _) => Sentiment::Negative,
+            (Intent::Complaint, _) => Sentiment::Negative,
             (Intent::Praise, _) => Sentiment::Positive,
+            (Intent::BugReport, Sentiment::Positive) => Sentiment::Neutral,
             (_, s) => s,
         };
         (intent, sentiment)
