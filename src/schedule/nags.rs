@@ -151,7 +151,7 @@ pub fn nag_text(m: &Mention, waited: Duration, escalated: bool) -> String {
         .map(|u| format!(" {u}"))
         .unwrap_or_default();
     format!(
-        ":rotating_light: {id} ({} · {}) is still unanswered after {long}: {who} is waiting for a reply. {claim}{link}",
+        ":rotating_light: {id} ({} · {}) still unanswered for {long}: {who} is waiting for a reply. {claim}{link}",
         m.brand,
         m.post.network.display_name()
     )
@@ -235,7 +235,7 @@ mod tests {
         m.claimed_by = Some(crate::domain::ChatUser::new("slack", "U1"));
         let t = nag_text(&m, Duration::minutes(270), true);
         assert!(
-            t.contains("still unanswered after 4h30m") && t.contains("slack:U1 claimed it"),
+            t.contains("still unanswered for 4h30m") && t.contains("slack:U1 claimed it"),
             "{t}"
         );
     }
