@@ -31,6 +31,9 @@ const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
 /// The shortest sleep, so nothing that stays due can make the loop spin.
 const MIN_SLEEP: Duration = Duration::from_secs(1);
 
+/// How long shutdown waits for jobs already started.
+const JOB_DRAIN: Duration = Duration::from_secs(10);
+
 /// After a store failure, try again this much later.
 const RETRY: Duration = Duration::from_secs(30);
 
@@ -94,7 +97,7 @@ impl Scheduler {
         self.wake.clone()
     }
 
-    /// Runs until `shutdown` turns true; then waits for jobs already started.
+    /// Runs until `shutdown` turns true; then waits (briefly) for jobs already started.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let jobs = std::mem::take(&mut self.jobs);
         let mut plans = loop {
@@ -127,7 +130,11 @@ impl Scheduler {
                 }
             }
         }
-        while running.join_next().await.is_some() {}
+        // Let started jobs finish their message; one that hangs does not hold up the shutdown.
+        let drain = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout(JOB_DRAIN, drain).await.is_err() {
+            tracing::warn!("a scheduled job was still running at shutdown and was stopped");
+        }
         tracing::info!("scheduler stopped");
     }
 
