@@ -1,6 +1,7 @@
 //! Wires the loop of design §1 from a validated config: store, pipeline, sources, chat,
 //! outbox, scheduler. Shutdown starts at the edges (sources, scheduler) and everything
-//! downstream drains when its input closes. Signals are `main`'s job: this module only watches the shutdown flag.
+//! downstream drains when its input closes. Signals are `main`'s job: this module only watches
+//! the shutdown flag.
 
 use std::path::Path;
 use std::sync::Arc;
