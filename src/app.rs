@@ -1,6 +1,7 @@
 //! Wires the loop of design §1 from a validated config: store, pipeline, sources, chat,
-//! outbox. Shutdown starts at the edges (sources) and everything downstream drains when its
-//! input closes. Signals are `main`'s job: this module only watches the shutdown flag.
+//! outbox, scheduler. Shutdown starts at the edges (sources, scheduler) and everything
+//! downstream drains when its input closes. Signals are `main`'s job: this module only watches
+//! the shutdown flag.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use anyhow::{bail, Context};
 use tokio::sync::{mpsc, watch};
 
 use crate::chat::console::{self, ConsoleChat, Output};
+use crate::chat::dispatch::ChannelRoutes;
 use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
 use crate::chat::slack::socket::SocketMode;
@@ -21,6 +23,7 @@ use crate::domain::ChatUser;
 use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
+use crate::schedule::{Scheduler, Wakeup};
 use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::{LlmSuggester, Triage};
@@ -39,6 +42,8 @@ pub struct App {
     pub triage: Triage,
     /// LLM drafts for new alerts, when `[triage.llm]` is configured.
     pub llm: Option<Arc<LlmSuggester>>,
+    /// Pokes the scheduler when mentions change (the dispatcher and the commands hold it).
+    pub wake: Wakeup,
 }
 
 impl App {
@@ -82,6 +87,7 @@ impl App {
             slack,
             out,
             health: Health::default(),
+            wake: Wakeup::default(),
         })
     }
 
@@ -102,8 +108,14 @@ impl App {
         }
     }
 
+    /// Where each brand's alerts and escalated nags go on this platform.
+    pub fn routes(&self) -> ChannelRoutes {
+        ChannelRoutes::new(&self.config, self.pick())
+    }
+
     pub fn dispatcher(&self) -> Dispatcher {
-        let d = Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), self.pick());
+        let d = Dispatcher::new(&self.config, self.store.clone(), self.chat.clone(), self.pick())
+            .with_wakeup(self.wake.clone());
         match &self.llm {
             Some(llm) => d.with_llm(llm.clone()),
             None => d,
@@ -138,6 +150,21 @@ impl App {
             self.config.team.clone(),
             brands,
         )
+        .with_wakeup(self.wake.clone())
+    }
+
+    /// The nags, and the cron jobs registered here: the digest and the nudge, one job per
+    /// brand, e.g. `.with_jobs(Job::per_brand("digest", &self.config.digest.schedule,
+    /// &self.config.brands, move |brand, at| ...))`.
+    pub fn scheduler(&self) -> Scheduler {
+        Scheduler::new(
+            &self.config,
+            self.store.clone(),
+            self.clock.clone(),
+            self.chat.clone(),
+            self.routes(),
+        )
+        .with_wakeup(self.wake.clone())
     }
 
     pub fn console_user(&self) -> ChatUser {
@@ -229,6 +256,7 @@ impl App {
             self.clock.clone(),
         );
         let watch = tokio::spawn(watch.run(Duration::from_secs(60), shutdown.clone()));
+        let scheduler = tokio::spawn(self.scheduler().run(shutdown.clone()));
         let listeners = self.start_chat(&shutdown).await?;
         let mut stop = shutdown.clone();
         while !*stop.borrow() {
@@ -239,6 +267,7 @@ impl App {
         tracing::info!("shutting down: listeners and sources first, then chat");
         listeners.stop().await;
         let _ = watch.await;
+        let _ = scheduler.await;
         for t in tasks {
             let _ = t.await;
         }

@@ -3,7 +3,7 @@
 //!
 //! The crate follows the loop of the design (§1):
 //! `sources` → `pipeline` (`matcher`, `triage`) → `store` → `chat` (alerts, commands) →
-//! `publish` (outbox, publishers). `config` builds everything up front; `app` wires it;
+//! `publish` (outbox, publishers); `schedule` nags and runs the daily jobs. `config` builds everything up front; `app` wires it;
 //! `cli` and `demo` are the entry points.
 
 pub mod app;
@@ -17,6 +17,7 @@ pub mod matcher;
 pub mod ops;
 pub mod pipeline;
 pub mod publish;
+pub mod schedule;
 pub mod server;
 pub mod sources;
 pub mod store;

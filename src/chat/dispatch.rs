@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 use super::{announce, ChannelRef, ChatAdapter, ChatError};
 use crate::config::Config;
 use crate::pipeline::Notice;
+use crate::schedule::Wakeup;
 use crate::store::{Mention, Store, StoreError, TriageResult};
 use crate::triage::LlmSuggester;
 
@@ -25,23 +26,17 @@ pub enum DispatchError {
     Store(#[from] StoreError),
 }
 
-pub struct Dispatcher {
-    store: Store,
-    chat: Arc<dyn ChatAdapter>,
-    /// Brand name (lowercase) → where its alerts go on this platform.
+/// Where each brand's messages go on one platform: alerts, and the scheduler's escalated nags.
+#[derive(Debug, Clone)]
+pub struct ChannelRoutes {
+    /// Brand name (lowercase) → its channel.
     channels: HashMap<String, ChannelRef>,
     fallback: ChannelRef,
-    llm: Option<Arc<LlmSuggester>>,
 }
 
-impl Dispatcher {
+impl ChannelRoutes {
     /// `pick` chooses the platform's field of a `[channels.NAME]` table.
-    pub fn new(
-        config: &Config,
-        store: Store,
-        chat: Arc<dyn ChatAdapter>,
-        pick: fn(&crate::config::ChannelConfig) -> Option<&String>,
-    ) -> Dispatcher {
+    pub fn new(config: &Config, pick: fn(&crate::config::ChannelConfig) -> Option<&String>) -> ChannelRoutes {
         let channels = config
             .brands
             .iter()
@@ -61,12 +56,53 @@ impl Dispatcher {
                 (b.name.to_lowercase(), ChannelRef(target))
             })
             .collect();
+        ChannelRoutes {
+            channels,
+            fallback: ChannelRef("alerts".to_string()),
+        }
+    }
+
+    /// The brand's channel (`alerts` for a brand the config no longer has).
+    pub fn of(&self, brand: &str) -> &ChannelRef {
+        self.channels.get(&brand.to_lowercase()).unwrap_or(&self.fallback)
+    }
+}
+
+pub struct Dispatcher {
+    store: Store,
+    chat: Arc<dyn ChatAdapter>,
+    routes: ChannelRoutes,
+    llm: Option<Arc<LlmSuggester>>,
+    /// Told when alerts went out or a mention changed, so nags are planned from then.
+    wake: Option<Wakeup>,
+}
+
+impl Dispatcher {
+    /// `pick` chooses the platform's field of a `[channels.NAME]` table.
+    pub fn new(
+        config: &Config,
+        store: Store,
+        chat: Arc<dyn ChatAdapter>,
+        pick: fn(&crate::config::ChannelConfig) -> Option<&String>,
+    ) -> Dispatcher {
         Dispatcher {
             store,
             chat,
-            channels,
-            fallback: ChannelRef("alerts".to_string()),
+            routes: ChannelRoutes::new(config, pick),
             llm: None,
+            wake: None,
+        }
+    }
+
+    /// Pokes the scheduler whenever mentions open or change.
+    pub fn with_wakeup(mut self, wake: Wakeup) -> Dispatcher {
+        self.wake = Some(wake);
+        self
+    }
+
+    fn poke(&self) {
+        if let Some(w) = &self.wake {
+            w.poke();
         }
     }
 
@@ -111,7 +147,7 @@ impl Dispatcher {
         // One batch per channel, so a platform can group a burst into fewer messages.
         let mut batches: Vec<(ChannelRef, Vec<Mention>)> = Vec::new();
         for m in self.draft_with_llm(self.store.pending_alerts()?).await? {
-            let to = self.channels.get(&m.brand.to_lowercase()).unwrap_or(&self.fallback);
+            let to = self.routes.of(&m.brand);
             match batches.iter_mut().find(|(c, _)| c == to) {
                 Some((_, list)) => list.push(m),
                 None => batches.push((to.clone(), vec![m])),
@@ -123,6 +159,9 @@ impl Dispatcher {
             for (m, msg) in mentions.iter().zip(refs) {
                 self.store.mark_alerted(m.id, msg)?;
                 posted += 1;
+            }
+            if posted > 0 {
+                self.poke();
             }
             if let Some(e) = error {
                 return Err(e.into());
@@ -140,6 +179,7 @@ impl Dispatcher {
                 // Re-read: the alert may have been posted since the notice was made.
                 let current = self.store.mention(mention.id)?;
                 announce(self.chat.as_ref(), &self.store, &current, note).await;
+                self.poke();
             }
         }
         Ok(())

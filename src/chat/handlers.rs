@@ -9,6 +9,7 @@ use crate::clock::SharedClock;
 use crate::config::TeamConfig;
 use crate::domain::{ChatUser, MentionId};
 use crate::publish::Outbox;
+use crate::schedule::Wakeup;
 use crate::store::{LifecycleError, Mention, Store, StoreError};
 
 pub struct Commands {
@@ -18,6 +19,8 @@ pub struct Commands {
     pub(super) chat: Arc<dyn ChatAdapter>,
     pub(super) team: TeamConfig,
     pub(super) brands: Vec<String>,
+    /// Told after every lifecycle change, so the scheduler replans the nags.
+    pub(super) wake: Option<Wakeup>,
 }
 
 impl Commands {
@@ -36,7 +39,14 @@ impl Commands {
             chat,
             team,
             brands,
+            wake: None,
         }
+    }
+
+    /// Pokes the scheduler after each claim, unclaim, dismiss and snooze.
+    pub fn with_wakeup(mut self, wake: Wakeup) -> Commands {
+        self.wake = Some(wake);
+        self
     }
 
     /// Parses and runs one command; the answer is for `user` only.
@@ -116,6 +126,9 @@ impl Commands {
                     .map(|h| format!("{} by {user}", h.what))
                     .unwrap_or_default();
                 announce(self.chat.as_ref(), &self.store, &m, &note).await;
+                if let Some(w) = &self.wake {
+                    w.poke();
+                }
                 Ok(format!(
                     "{id} {}.",
                     m.history.last().map(|h| h.what.as_str()).unwrap_or(action)

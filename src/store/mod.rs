@@ -5,6 +5,7 @@
 //! mention before its source cursor moves, a reply intent before its publish.
 
 mod export;
+mod jobs;
 mod mention;
 mod mentions;
 mod records;
