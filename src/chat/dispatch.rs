@@ -25,23 +25,18 @@ pub enum DispatchError {
     Store(#[from] StoreError),
 }
 
-pub struct Dispatcher {
-    store: Store,
-    chat: Arc<dyn ChatAdapter>,
-    /// Brand name (lowercase) → where its alerts go on this platform.
+/// Where each brand's alerts go on one platform; nags, digests and nudges follow the same route.
+#[derive(Debug, Clone)]
+pub struct ChannelRoutes {
+    /// Brand name (lowercase) → channel.
     channels: HashMap<String, ChannelRef>,
     fallback: ChannelRef,
-    llm: Option<Arc<LlmSuggester>>,
 }
 
-impl Dispatcher {
-    /// `pick` chooses the platform's field of a `[channels.NAME]` table.
-    pub fn new(
-        config: &Config,
-        store: Store,
-        chat: Arc<dyn ChatAdapter>,
-        pick: fn(&crate::config::ChannelConfig) -> Option<&String>,
-    ) -> Dispatcher {
+impl ChannelRoutes {
+    /// `pick` chooses the platform's field of a `[channels.NAME]` table; a brand's `channel`
+    /// with no such table is used as written, and a brand without one goes to `alerts`.
+    pub fn new(config: &Config, pick: fn(&crate::config::ChannelConfig) -> Option<&String>) -> ChannelRoutes {
         let channels = config
             .brands
             .iter()
@@ -61,13 +56,44 @@ impl Dispatcher {
                 (b.name.to_lowercase(), ChannelRef(target))
             })
             .collect();
+        ChannelRoutes {
+            channels,
+            fallback: ChannelRef("alerts".to_string()),
+        }
+    }
+
+    /// The brand's channel (any case), or `alerts` for a brand the config does not know.
+    pub fn for_brand(&self, brand: &str) -> &ChannelRef {
+        self.channels.get(&brand.to_lowercase()).unwrap_or(&self.fallback)
+    }
+}
+
+pub struct Dispatcher {
+    store: Store,
+    chat: Arc<dyn ChatAdapter>,
+    routes: ChannelRoutes,
+    llm: Option<Arc<LlmSuggester>>,
+}
+
+impl Dispatcher {
+    /// `pick` chooses the platform's field of a `[channels.NAME]` table.
+    pub fn new(
+        config: &Config,
+        store: Store,
+        chat: Arc<dyn ChatAdapter>,
+        pick: fn(&crate::config::ChannelConfig) -> Option<&String>,
+    ) -> Dispatcher {
         Dispatcher {
             store,
             chat,
-            channels,
-            fallback: ChannelRef("alerts".to_string()),
+            routes: ChannelRoutes::new(config, pick),
             llm: None,
         }
+    }
+
+    /// Where each brand's messages go, for other jobs that write to the brand's channel.
+    pub fn routes(&self) -> &ChannelRoutes {
+        &self.routes
     }
 
     /// Asks the LLM for drafts before each new alert goes out (bounded by its timeout; on any
@@ -111,7 +137,7 @@ impl Dispatcher {
         // One batch per channel, so a platform can group a burst into fewer messages.
         let mut batches: Vec<(ChannelRef, Vec<Mention>)> = Vec::new();
         for m in self.draft_with_llm(self.store.pending_alerts()?).await? {
-            let to = self.channels.get(&m.brand.to_lowercase()).unwrap_or(&self.fallback);
+            let to = self.routes.for_brand(&m.brand);
             match batches.iter_mut().find(|(c, _)| c == to) {
                 Some((_, list)) => list.push(m),
                 None => batches.push((to.clone(), vec![m])),
