@@ -14,13 +14,14 @@ use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
 use crate::chat::slack::socket::SocketMode;
 use crate::chat::slack::SlackChat;
-use crate::chat::{ChannelRef, ChatAdapter, Commands, Dispatcher};
+use crate::chat::{ChannelRef, ChannelRoutes, ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::ChatUser;
 use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
+use crate::report::Reports;
 use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::{LlmSuggester, Triage};
@@ -128,6 +129,18 @@ impl App {
         ChannelRef(target)
     }
 
+    /// The digest, nudge and stats, posting to each brand's alert channel.
+    pub fn reports(&self) -> Arc<Reports> {
+        let routes = ChannelRoutes::new(&self.config, self.pick());
+        Arc::new(Reports::new(
+            &self.config,
+            self.store.clone(),
+            self.clock.clone(),
+            self.chat.clone(),
+            routes,
+        ))
+    }
+
     pub fn commands(&self) -> Commands {
         let brands = self.config.brands.iter().map(|b| b.name.clone()).collect();
         Commands::new(
@@ -138,6 +151,7 @@ impl App {
             self.config.team.clone(),
             brands,
         )
+        .with_reports(self.reports())
     }
 
     pub fn console_user(&self) -> ChatUser {

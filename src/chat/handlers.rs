@@ -9,6 +9,7 @@ use crate::clock::SharedClock;
 use crate::config::TeamConfig;
 use crate::domain::{ChatUser, MentionId};
 use crate::publish::Outbox;
+use crate::report::{self, ReportError, Reports};
 use crate::store::{LifecycleError, Mention, Store, StoreError};
 
 pub struct Commands {
@@ -18,6 +19,8 @@ pub struct Commands {
     pub(super) chat: Arc<dyn ChatAdapter>,
     pub(super) team: TeamConfig,
     pub(super) brands: Vec<String>,
+    /// The digest, nudge and stats; without them those commands say they are not set up.
+    pub(super) reports: Option<Arc<Reports>>,
 }
 
 impl Commands {
@@ -36,7 +39,14 @@ impl Commands {
             chat,
             team,
             brands,
+            reports: None,
         }
+    }
+
+    /// Answers `stats`, `digest` and `nudge` with these reports.
+    pub fn with_reports(mut self, reports: Arc<Reports>) -> Commands {
+        self.reports = Some(reports);
+        self
     }
 
     /// Parses and runs one command; the answer is for `user` only.
@@ -70,8 +80,31 @@ impl Commands {
                 self.change(user, id, "snooze", detail, move |m, u, now| m.snooze(u, until, now))
                     .await
             }
+            Command::Stats { brand, days } => return self.stats(brand.as_deref(), days),
+            Command::Digest { brand } => {
+                let Some(r) = &self.reports else {
+                    return NO_REPORTS.into();
+                };
+                return job_answer(r.run_digest(brand.as_deref()).await);
+            }
+            Command::Nudge { brand } => {
+                let Some(r) = &self.reports else {
+                    return NO_REPORTS.into();
+                };
+                return job_answer(r.run_nudge(brand.as_deref()).await);
+            }
         };
         result.unwrap_or_else(|e| refusal(&e))
+    }
+
+    fn stats(&self, brand: Option<&str>, days: u32) -> String {
+        match &self.reports {
+            Some(r) => r
+                .stats(brand, days)
+                .map(|s| s.render())
+                .unwrap_or_else(|e| report_refusal(&e)),
+            None => NO_REPORTS.into(),
+        }
     }
 
     fn list(&self, brand: Option<&str>) -> Result<String, StoreError> {
@@ -128,6 +161,24 @@ impl Commands {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+const NO_REPORTS: &str = "Reports (stats, digest, nudge) are not set up in this talkback.";
+
+/// What the person who ran `digest` or `nudge` is told: one line per brand.
+fn job_answer(result: Result<Vec<report::JobResult>, ReportError>) -> String {
+    match result {
+        Ok(results) if results.is_empty() => "There are no brands in the config.".into(),
+        Ok(results) => report::answer(&results),
+        Err(e) => report_refusal(&e),
+    }
+}
+
+fn report_refusal(e: &ReportError) -> String {
+    match e {
+        ReportError::UnknownBrand { .. } => e.to_string(),
+        ReportError::Store(s) => refusal(s),
     }
 }
 
