@@ -11,12 +11,11 @@ use anyhow::{bail, Context};
 use tokio::sync::{mpsc, watch};
 
 use crate::chat::console::{self, ConsoleChat, Output};
-use crate::chat::dispatch::ChannelRoutes;
 use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
 use crate::chat::slack::socket::SocketMode;
 use crate::chat::slack::SlackChat;
-use crate::chat::{ChannelRef, ChatAdapter, Commands, Dispatcher};
+use crate::chat::{ChannelRef, ChannelRoutes, ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::ChatUser;
@@ -24,6 +23,7 @@ use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
 use crate::schedule::{Scheduler, Wakeup};
+use crate::report::Reports;
 use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::{LlmSuggester, Triage};
@@ -140,6 +140,18 @@ impl App {
         ChannelRef(target)
     }
 
+    /// The digest, nudge and stats, posting to each brand's alert channel.
+    pub fn reports(&self) -> Arc<Reports> {
+        let routes = ChannelRoutes::new(&self.config, self.pick());
+        Arc::new(Reports::new(
+            &self.config,
+            self.store.clone(),
+            self.clock.clone(),
+            self.chat.clone(),
+            routes,
+        ))
+    }
+
     pub fn commands(&self) -> Commands {
         let brands = self.config.brands.iter().map(|b| b.name.clone()).collect();
         Commands::new(
@@ -151,6 +163,7 @@ impl App {
             brands,
         )
         .with_wakeup(self.wake.clone())
+        .with_reports(self.reports())
     }
 
     /// The nags, and the cron jobs registered here: the digest and the nudge, one job per

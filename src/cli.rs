@@ -70,6 +70,20 @@ pub enum Cmd {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Replies vs broadcasts per day, response rate and first-response times.
+    Stats {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// One brand (default: every brand together).
+        #[arg(long)]
+        brand: Option<String>,
+        /// How many local days, today included.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// One JSON object per day, then a `{"summary": …}` line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A failure with its exit code.
@@ -217,6 +231,33 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             let mut out = stdout.lock();
             for entry in store.audit_log(since).map_err(runtime)? {
                 writeln!(out, "{}", serde_json::to_string(&entry).unwrap_or_default()).map_err(runtime)?;
+            }
+            Ok(())
+        }
+        Cmd::Stats {
+            config,
+            brand,
+            days,
+            json,
+        } => {
+            let config = load(&config, Needs::BrandsOnly)?;
+            if let Some(b) = &brand {
+                crate::report::find_brand(&config.brands, b).map_err(|e| Exit {
+                    code: 2,
+                    message: format!("error: {e}"),
+                })?;
+            }
+            let store = open_store(&config.store.path)?;
+            let stats = crate::report::stats_for(&store, &config.brands, brand.as_deref(), days, chrono::Utc::now())
+                .map_err(runtime)?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if json {
+                for line in stats.json_lines() {
+                    writeln!(out, "{line}").map_err(runtime)?;
+                }
+            } else {
+                writeln!(out, "{}", stats.render()).map_err(runtime)?;
             }
             Ok(())
         }

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod pipeline;
 pub mod publish;
 pub mod schedule;
+pub mod report;
 pub mod server;
 pub mod sources;
 pub mod store;

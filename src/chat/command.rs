@@ -42,8 +42,24 @@ pub enum Command {
     Approve {
         id: MentionId,
     },
+    Stats {
+        brand: Option<String>,
+        days: u32,
+    },
+    /// Post the daily digest now (one brand, or every brand).
+    Digest {
+        brand: Option<String>,
+    },
+    /// Post the broadcast nudge now, where one is needed.
+    Nudge {
+        brand: Option<String>,
+    },
     Help,
 }
+
+/// Days `stats` covers when none are given, and the most it accepts.
+pub const STATS_DAYS: u32 = 7;
+pub const STATS_MAX_DAYS: u32 = 366;
 
 /// Every command with its usage, in the order `help` lists them.
 pub const USAGE: &[(&str, &str, &str)] = &[
@@ -70,6 +86,17 @@ pub const USAGE: &[(&str, &str, &str)] = &[
         "approve",
         "/talkback approve <id>",
         "send the reply drafted for <id> (when `team.approvers` is set)",
+    ),
+    (
+        "stats",
+        "/talkback stats [brand] [days]",
+        "replies vs broadcasts, response rate, first-response times (7 days unless given)",
+    ),
+    ("digest", "/talkback digest [brand]", "post the daily digest now"),
+    (
+        "nudge",
+        "/talkback nudge [brand]",
+        "post the broadcast nudge now, where one is needed",
     ),
     ("help", "/talkback help", "this list"),
 ];
@@ -179,8 +206,47 @@ impl Command {
                 let duration = tail.parse::<HumanDuration>().map_err(|e| usage(name, e))?;
                 Ok(Command::Snooze { id, duration })
             }
+            "stats" => stats(rest),
+            "digest" => Ok(Command::Digest { brand: brand(rest) }),
+            "nudge" => Ok(Command::Nudge { brand: brand(rest) }),
             _ => Ok(Command::Help),
         }
+    }
+}
+
+/// A brand name as typed (it may have spaces, or quotes around it); `None` when empty.
+fn brand(s: &str) -> Option<String> {
+    let s = s.trim().trim_matches('"').trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// `stats [brand] [days]`: a last word that is a number (`14` or `14d`) is the days.
+fn stats(rest: &str) -> Result<Command, UsageError> {
+    let (head, last) = match rest.rsplit_once(char::is_whitespace) {
+        Some((h, l)) => (h, l),
+        None => ("", rest),
+    };
+    let number = last.strip_suffix(['d', 'D']).unwrap_or(last);
+    let looks_numeric = !number.is_empty()
+        && number
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit());
+    if !looks_numeric {
+        return Ok(Command::Stats {
+            brand: brand(rest),
+            days: STATS_DAYS,
+        });
+    }
+    match number.parse::<u32>() {
+        Ok(days) if (1..=STATS_MAX_DAYS).contains(&days) => Ok(Command::Stats {
+            brand: brand(head),
+            days,
+        }),
+        _ => Err(usage(
+            "stats",
+            format!("days must be a number from 1 to {STATS_MAX_DAYS}, not `{last}`"),
+        )),
     }
 }
 
@@ -245,6 +311,35 @@ mod tests {
                 duration: "2h".parse().unwrap()
             }
         );
+        assert_eq!(
+            ok("stats"),
+            Command::Stats {
+                brand: None,
+                days: STATS_DAYS
+            }
+        );
+        assert_eq!(ok("stats 14"), Command::Stats { brand: None, days: 14 });
+        assert_eq!(
+            ok("stats Acme Cloud 30d"),
+            Command::Stats {
+                brand: Some("Acme Cloud".into()),
+                days: 30
+            }
+        );
+        assert_eq!(
+            ok("stats \"Acme\""),
+            Command::Stats {
+                brand: Some("Acme".into()),
+                days: STATS_DAYS
+            }
+        );
+        assert_eq!(ok("digest"), Command::Digest { brand: None });
+        assert_eq!(
+            ok("nudge acme"),
+            Command::Nudge {
+                brand: Some("acme".into())
+            }
+        );
         assert_eq!(ok("help"), Command::Help);
         assert_eq!(ok("/talkback"), Command::Help);
     }
@@ -261,6 +356,9 @@ mod tests {
             ("show", "needs a mention id"),
             ("claim 4 5", "takes only a mention id"),
             ("frobnicate 4", "unknown command `frobnicate`"),
+            ("stats Acme 0", "usage: /talkback stats [brand] [days]"),
+            ("stats -3", "from 1 to 366"),
+            ("stats Acme 9999", "not `9999`"),
         ] {
             let e = Command::parse(input).unwrap_err().to_string();
             assert!(e.contains(needle), "{input}: {e}");

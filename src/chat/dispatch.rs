@@ -26,16 +26,17 @@ pub enum DispatchError {
     Store(#[from] StoreError),
 }
 
-/// Where each brand's messages go on one platform: alerts, and the scheduler's escalated nags.
+/// Where each brand's alerts go on one platform; nags, digests and nudges follow the same route.
 #[derive(Debug, Clone)]
 pub struct ChannelRoutes {
-    /// Brand name (lowercase) → its channel.
+    /// Brand name (lowercase) → channel.
     channels: HashMap<String, ChannelRef>,
     fallback: ChannelRef,
 }
 
 impl ChannelRoutes {
-    /// `pick` chooses the platform's field of a `[channels.NAME]` table.
+    /// `pick` chooses the platform's field of a `[channels.NAME]` table; a brand's `channel`
+    /// with no such table is used as written, and a brand without one goes to `alerts`.
     pub fn new(config: &Config, pick: fn(&crate::config::ChannelConfig) -> Option<&String>) -> ChannelRoutes {
         let channels = config
             .brands
@@ -62,8 +63,8 @@ impl ChannelRoutes {
         }
     }
 
-    /// The brand's channel (`alerts` for a brand the config no longer has).
-    pub fn of(&self, brand: &str) -> &ChannelRef {
+    /// The brand's channel (any case), or `alerts` for a brand the config does not know.
+    pub fn for_brand(&self, brand: &str) -> &ChannelRef {
         self.channels.get(&brand.to_lowercase()).unwrap_or(&self.fallback)
     }
 }
@@ -104,6 +105,11 @@ impl Dispatcher {
         if let Some(w) = &self.wake {
             w.poke();
         }
+    }
+
+    /// Where each brand's messages go, for other jobs that write to the brand's channel.
+    pub fn routes(&self) -> &ChannelRoutes {
+        &self.routes
     }
 
     /// Asks the LLM for drafts before each new alert goes out (bounded by its timeout; on any
@@ -147,7 +153,7 @@ impl Dispatcher {
         // One batch per channel, so a platform can group a burst into fewer messages.
         let mut batches: Vec<(ChannelRef, Vec<Mention>)> = Vec::new();
         for m in self.draft_with_llm(self.store.pending_alerts()?).await? {
-            let to = self.routes.of(&m.brand);
+            let to = self.routes.for_brand(&m.brand);
             match batches.iter_mut().find(|(c, _)| c == to) {
                 Some((_, list)) => list.push(m),
                 None => batches.push((to.clone(), vec![m])),

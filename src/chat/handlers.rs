@@ -10,6 +10,7 @@ use crate::config::TeamConfig;
 use crate::domain::{ChatUser, MentionId};
 use crate::publish::Outbox;
 use crate::schedule::Wakeup;
+use crate::report::{self, ReportError, Reports};
 use crate::store::{LifecycleError, Mention, Store, StoreError};
 
 pub struct Commands {
@@ -21,6 +22,8 @@ pub struct Commands {
     pub(super) brands: Vec<String>,
     /// Told after every lifecycle change, so the scheduler replans the nags.
     pub(super) wake: Option<Wakeup>,
+    /// The digest, nudge and stats; without them those commands say they are not set up.
+    pub(super) reports: Option<Arc<Reports>>,
 }
 
 impl Commands {
@@ -40,12 +43,19 @@ impl Commands {
             team,
             brands,
             wake: None,
+            reports: None,
         }
     }
 
     /// Pokes the scheduler after each claim, unclaim, dismiss and snooze.
     pub fn with_wakeup(mut self, wake: Wakeup) -> Commands {
         self.wake = Some(wake);
+        self
+    }
+
+    /// Answers `stats`, `digest` and `nudge` with these reports.
+    pub fn with_reports(mut self, reports: Arc<Reports>) -> Commands {
+        self.reports = Some(reports);
         self
     }
 
@@ -80,8 +90,31 @@ impl Commands {
                 self.change(user, id, "snooze", detail, move |m, u, now| m.snooze(u, until, now))
                     .await
             }
+            Command::Stats { brand, days } => return self.stats(brand.as_deref(), days),
+            Command::Digest { brand } => {
+                let Some(r) = &self.reports else {
+                    return NO_REPORTS.into();
+                };
+                return job_answer(r.run_digest(brand.as_deref()).await);
+            }
+            Command::Nudge { brand } => {
+                let Some(r) = &self.reports else {
+                    return NO_REPORTS.into();
+                };
+                return job_answer(r.run_nudge(brand.as_deref()).await);
+            }
         };
         result.unwrap_or_else(|e| refusal(&e))
+    }
+
+    fn stats(&self, brand: Option<&str>, days: u32) -> String {
+        match &self.reports {
+            Some(r) => r
+                .stats(brand, days)
+                .map(|s| s.render())
+                .unwrap_or_else(|e| report_refusal(&e)),
+            None => NO_REPORTS.into(),
+        }
     }
 
     fn list(&self, brand: Option<&str>) -> Result<String, StoreError> {
@@ -141,6 +174,24 @@ impl Commands {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+const NO_REPORTS: &str = "Reports (stats, digest, nudge) are not set up in this talkback.";
+
+/// What the person who ran `digest` or `nudge` is told: one line per brand.
+fn job_answer(result: Result<Vec<report::JobResult>, ReportError>) -> String {
+    match result {
+        Ok(results) if results.is_empty() => "There are no brands in the config.".into(),
+        Ok(results) => report::answer(&results),
+        Err(e) => report_refusal(&e),
+    }
+}
+
+fn report_refusal(e: &ReportError) -> String {
+    match e {
+        ReportError::UnknownBrand { .. } => e.to_string(),
+        ReportError::Store(s) => refusal(s),
     }
 }
 

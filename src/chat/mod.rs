@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use crate::store::{Mention, MessageRef, Store};
 
 pub use command::{Command, UsageError};
-pub use dispatch::Dispatcher;
+pub use dispatch::{ChannelRoutes, Dispatcher};
 pub use handlers::Commands;
 
 /// Where a brand's alerts go on one platform (a Slack channel, a Discord channel id, a label).

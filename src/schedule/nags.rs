@@ -113,7 +113,7 @@ impl Nagger {
         let text = nag_text(m, waited, escalated);
         let result = match (&m.alert, escalated) {
             (Some(alert), false) => self.chat.say_in_thread(alert, &text).await,
-            _ => self.chat.say(self.routes.of(&m.brand), &text).await,
+            _ => self.chat.say(self.routes.for_brand(&m.brand), &text).await,
         };
         match result {
             Ok(()) => tracing::info!(mention = %m.id, nags = m.nags, escalated, "nagged"),
