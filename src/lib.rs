@@ -17,6 +17,7 @@ pub mod matcher;
 pub mod ops;
 pub mod pipeline;
 pub mod publish;
+pub mod report;
 pub mod server;
 pub mod sources;
 pub mod store;
