@@ -19,10 +19,6 @@ impl Canvas {
         Canvas { width, height, pixels }
     }
 
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
     /// Fills a rectangle; whatever falls outside the canvas is clipped, never a panic.
     pub fn fill(&mut self, x: u32, y: u32, w: u32, h: u32, colour: Rgb) {
         let x_end = x.saturating_add(w).min(self.width);

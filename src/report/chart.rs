@@ -181,7 +181,7 @@ fn compact(value: u64, (unit, suffix): (u64, &str)) -> String {
     }
     let tenths = value * 10 / unit;
     // A decimal only where it tells something: 12.3k, but 123k.
-    if tenths % 10 == 0 || tenths >= 1_000 {
+    if tenths.is_multiple_of(10) || tenths >= 1_000 {
         format!("{}{suffix}", tenths / 10)
     } else {
         format!("{}.{}{suffix}", tenths / 10, tenths % 10)
