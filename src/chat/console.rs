@@ -1,13 +1,15 @@
 //! The console chat: alerts as text cards on stdout, thread notes as indented lines, commands
 //! typed on stdin as `/talkback …`. Used by `talkback demo` and by `run` without Slack/Discord.
+//! Shared files (the weekly chart) are saved in a folder and their path printed.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use super::{render, ChannelRef, ChatAdapter, ChatError, Commands};
+use super::{render, ChannelRef, ChatAdapter, ChatError, ChatFile, Commands};
 use crate::clock::SharedClock;
 use crate::domain::ChatUser;
 use crate::store::{Mention, MessageRef};
@@ -22,11 +24,29 @@ pub fn stdout() -> Output {
 pub struct ConsoleChat {
     out: Output,
     clock: SharedClock,
+    /// Where shared files are saved; the system's temporary folder when unset.
+    files_dir: Option<PathBuf>,
 }
 
 impl ConsoleChat {
     pub fn new(out: Output, clock: SharedClock) -> ConsoleChat {
-        ConsoleChat { out, clock }
+        ConsoleChat {
+            out,
+            clock,
+            files_dir: None,
+        }
+    }
+
+    /// Saves shared files in `dir` (the demo's data folder) instead of the temporary folder.
+    pub fn with_files_dir(mut self, dir: impl Into<PathBuf>) -> ConsoleChat {
+        self.files_dir = Some(dir.into());
+        self
+    }
+
+    /// Where `post_file` saves a file called `name`.
+    pub fn file_path(&self, name: &str) -> PathBuf {
+        let dir = self.files_dir.clone().unwrap_or_else(std::env::temp_dir);
+        dir.join(safe_name(name))
     }
 
     fn print(&self, text: &str) -> Result<(), ChatError> {
@@ -65,6 +85,51 @@ impl ChatAdapter for ConsoleChat {
     async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError> {
         self.print(&format!("\n[{}] {text}", to.0))
     }
+
+    /// A terminal cannot show a picture: the file is saved and its path printed under the comment.
+    async fn post_file(&self, to: &ChannelRef, file: &ChatFile) -> Result<(), ChatError> {
+        let path = self.file_path(&file.name);
+        let save = async {
+            if let Some(dir) = path.parent() {
+                tokio::fs::create_dir_all(dir).await?;
+            }
+            tokio::fs::write(&path, &file.bytes).await
+        };
+        save.await
+            .map_err(|e| ChatError::Transport(format!("could not save {}: {e}", path.display())))?;
+        self.print(&format!(
+            "\n[{}] {}\n  ↳ {}: {}",
+            to.0,
+            file.comment,
+            file.title,
+            path.display()
+        ))
+    }
+}
+
+/// The file name alone, with anything but letters, digits, `.`, `-` and `_` replaced, so a name
+/// can never climb out of the folder or hide as a dotfile.
+fn safe_name(name: &str) -> String {
+    let base = Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        "file".to_string()
+    } else {
+        cleaned.to_string()
+    }
 }
 
 /// Reads `/talkback …` lines until the input ends, answering each on `out`.
@@ -97,4 +162,19 @@ fn echo(out: &Output, text: &str) -> std::io::Result<()> {
     let mut o = out.lock().unwrap_or_else(|e| e.into_inner());
     writeln!(o, "{text}")?;
     o.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_name;
+
+    #[test]
+    fn saved_file_names_stay_in_their_folder() {
+        assert_eq!(safe_name("acme-week-2026-11-23.png"), "acme-week-2026-11-23.png");
+        assert_eq!(safe_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_name("/tmp/x y.png"), "x_y.png");
+        assert_eq!(safe_name(".hidden"), "hidden");
+        assert_eq!(safe_name(".."), "file");
+        assert_eq!(safe_name(""), "file");
+    }
 }

@@ -22,6 +22,18 @@ pub use handlers::Commands;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChannelRef(pub String);
 
+/// A file to share in a channel, with the message that introduces it (the weekly chart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatFile {
+    /// File name with extension (`acme-week-2026-11-23.png`); platforms infer the type from it.
+    pub name: String,
+    /// The title shown above the file.
+    pub title: String,
+    pub bytes: Vec<u8>,
+    /// The message text posted with the file.
+    pub comment: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
     #[error("rate limited by chat (retry after {0:?})")]
@@ -60,6 +72,12 @@ pub trait ChatAdapter: Send + Sync {
 
     /// A message in a channel, not tied to an alert (ops notices, nags, digests).
     async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError>;
+
+    /// Shares a file in a channel with `file.comment` as its message. A chat that cannot take
+    /// files says the comment alone, so the digest still arrives.
+    async fn post_file(&self, to: &ChannelRef, file: &ChatFile) -> Result<(), ChatError> {
+        self.say(to, &file.comment).await
+    }
 }
 
 /// Says `note` in the mention's alert thread and redraws the alert. A mention whose alert is

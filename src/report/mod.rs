@@ -1,8 +1,12 @@
 //! Reports over the store (design §7): the daily digest, the broadcast nudge and stats, computed
 //! from mentions and the activity ledger, and the jobs that post them to each brand's channel.
+//! The weekly chart (`chart`) is drawn on a small pixel canvas with a built-in bitmap font.
 //! Reports only read the store (they never change a mention) and never call a network.
 
+mod canvas;
+pub mod chart;
 mod digest;
+mod font;
 mod nudge;
 mod stats;
 

@@ -11,14 +11,7 @@ use super::{count, duration_text, first_response, local_day};
 use crate::config::BrandConfig;
 use crate::store::{Store, StoreError};
 
-/// Broadcasts, replies and shares of one day, for the weekly chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DayCount {
-    pub day: NaiveDate,
-    pub broadcasts: u32,
-    pub replies: u32,
-    pub shares: u32,
-}
+pub use super::chart::DayCount;
 
 /// One local day. `received`/`answered` count the mentions that came in that day (answered by
 /// now); the own posts are those written that day.

@@ -1,16 +1,17 @@
 //! A fake Slack on 127.0.0.1: the Web API methods talkback calls, answering with payloads shaped
-//! like Slack's documented ones, and a Socket Mode WebSocket that says hello, delivers envelopes
-//! and records acks. Every call is recorded for assertions.
+//! like Slack's documented ones, a file upload URL (the external upload flow) that keeps the
+//! bytes, and a Socket Mode WebSocket that says hello, delivers envelopes and records acks. Every
+//! call is recorded for assertions.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
@@ -21,6 +22,11 @@ struct Inner {
     /// The `ts` each chat.postMessage answered with, in call order.
     posted_ts: Vec<String>,
     failures: HashMap<String, VecDeque<(u16, Option<u64>)>>,
+    /// `ok: false` answers (HTTP 200) to give, per method.
+    errors: HashMap<String, VecDeque<String>>,
+    /// Bytes POSTed to each upload URL, by file id, in order.
+    uploads: Vec<(String, Vec<u8>)>,
+    next_file: u64,
     acks: Vec<Value>,
     next_ts: u64,
     /// Every open Socket Mode connection, oldest first; envelopes go to the newest. slack-morphism
@@ -51,7 +57,8 @@ impl FakeSlack {
             changed: Arc::new(Notify::new()),
         };
         let app = Router::new()
-            .route("/api/{method}", post(api))
+            .route("/api/{method}", get(api).post(api))
+            .route("/upload/v1/{file_id}", post(upload))
             .route("/socket", any(socket))
             .with_state(fake.clone());
         tokio::spawn(async move {
@@ -99,6 +106,22 @@ impl FakeSlack {
             .push_back((status, retry_after));
     }
 
+    /// The next call to `method` answers HTTP 200 with `{"ok": false, "error": code}`.
+    pub fn error_next(&self, method: &str, code: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .errors
+            .entry(method.to_string())
+            .or_default()
+            .push_back(code.to_string());
+    }
+
+    /// Every upload received at an upload URL: the file id and the bytes, in order.
+    pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
+        self.inner.lock().unwrap().uploads.clone()
+    }
+
     /// Waits (no timers: woken by each call) until `f` holds.
     pub async fn until<T>(&self, mut f: impl FnMut(&FakeSlack) -> Option<T>) -> T {
         loop {
@@ -139,7 +162,13 @@ impl FakeSlack {
     }
 }
 
-fn body_value(headers: &HeaderMap, body: &Bytes) -> Value {
+/// The call's arguments: a JSON body, a form body, or (for GET) the query string.
+fn body_value(headers: &HeaderMap, body: &Bytes, query: Option<&str>) -> Value {
+    if body.is_empty() {
+        if let Some(q) = query {
+            return form_value(q.as_bytes());
+        }
+    }
     let is_json = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -147,7 +176,11 @@ fn body_value(headers: &HeaderMap, body: &Bytes) -> Value {
     if is_json {
         return serde_json::from_slice(body).unwrap_or(Value::Null);
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    form_value(body)
+}
+
+fn form_value(form: &[u8]) -> Value {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(form).unwrap_or_default();
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {
         let parsed = serde_json::from_str::<Value>(&v)
@@ -158,23 +191,33 @@ fn body_value(headers: &HeaderMap, body: &Bytes) -> Value {
     Value::Object(map)
 }
 
-async fn api(State(fake): State<FakeSlack>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let body = body_value(&headers, &body);
-    let (failure, ts) = {
+async fn api(
+    State(fake): State<FakeSlack>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = body_value(&headers, &body, query.as_deref());
+    let (failure, error, ts) = {
         let mut inner = fake.inner.lock().unwrap();
         if let Some(a) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
             inner.auth_headers.push(a.to_string());
         }
         inner.calls.push((method.clone(), body.clone()));
         let failure = inner.failures.get_mut(&method).and_then(|q| q.pop_front());
+        let error = inner.errors.get_mut(&method).and_then(|q| q.pop_front());
         inner.next_ts += 1;
         let ts = format!("1763900000.{:06}", inner.next_ts);
         if method == "chat.postMessage" && failure.is_none() {
             inner.posted_ts.push(ts.clone());
         }
-        (failure, ts)
+        (failure, error, ts)
     };
     fake.touch();
+    if let Some(code) = error {
+        return Json(json!({"ok": false, "error": code})).into_response();
+    }
     if let Some((status, retry_after)) = failure {
         let mut resp = (
             StatusCode::from_u16(status).unwrap(),
@@ -186,13 +229,14 @@ async fn api(State(fake): State<FakeSlack>, Path(method): Path<String>, headers:
         }
         return resp;
     }
-    let channel = body["channel"].clone();
+    let channel = channel_id(&body["channel"]);
     let answer = match method.as_str() {
         "auth.test" => json!({"ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "talkback",
                               "team_id": "T0001", "user_id": "U0BOT", "bot_id": "B0001", "is_enterprise_install": false}),
         "chat.postMessage" => json!({"ok": true, "channel": channel, "ts": ts,
                                      "message": {"type": "message", "text": body["text"], "user": "U0BOT", "ts": ts}}),
-        "chat.update" => json!({"ok": true, "channel": channel, "ts": body["ts"], "text": body["text"]}),
+        "chat.update" => json!({"ok": true, "channel": channel, "ts": body["ts"], "text": body["text"],
+                                "message": {"text": body["text"], "user": "U0BOT"}}),
         "chat.postEphemeral" => json!({"ok": true, "message_ts": ts}),
         "views.open" => {
             let mut view = body["view"].clone();
@@ -203,9 +247,88 @@ async fn api(State(fake): State<FakeSlack>, Path(method): Path<String>, headers:
             json!({"ok": true, "view": view})
         }
         "apps.connections.open" => json!({"ok": true, "url": format!("ws://{}/socket", fake.addr)}),
+        "files.getUploadURLExternal" => upload_url(&fake, &body),
+        "files.completeUploadExternal" => complete_upload(&fake, &body),
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     Json(answer).into_response()
+}
+
+/// Slack answers with the channel's ID even when it was addressed by name: `#brand-mentions`
+/// becomes `CBRANDMENTIONS` here.
+fn channel_id(channel: &Value) -> Value {
+    match channel.as_str() {
+        Some(c) if !is_id(c) => json!(format!(
+            "C{}",
+            c.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_uppercase()
+        )),
+        _ => channel.clone(),
+    }
+}
+
+fn is_id(c: &str) -> bool {
+    c.starts_with(['C', 'G', 'D']) && c.chars().all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit())
+}
+
+/// `files.getUploadURLExternal`: a new file id and an upload URL on this fake.
+fn upload_url(fake: &FakeSlack, args: &Value) -> Value {
+    let length_ok = args["length"].as_str().is_some_and(|l| l.parse::<u64>().is_ok());
+    if args["filename"].as_str().is_none_or(str::is_empty) || !length_ok {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    }
+    let id = {
+        let mut inner = fake.inner.lock().unwrap();
+        inner.next_file += 1;
+        format!("F{:08}", inner.next_file)
+    };
+    json!({"ok": true, "upload_url": format!("http://{}/upload/v1/{id}", fake.addr), "file_id": id})
+}
+
+/// `files.completeUploadExternal`: every file must have been uploaded first.
+fn complete_upload(fake: &FakeSlack, args: &Value) -> Value {
+    let inner = fake.inner.lock().unwrap();
+    let files = args["files"].as_array().cloned().unwrap_or_default();
+    let uploaded = |id: &Value| inner.uploads.iter().any(|(f, _)| id.as_str() == Some(f.as_str()));
+    if files.is_empty() || !files.iter().all(|f| uploaded(&f["id"])) {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    }
+    if args["channel_id"].as_str().is_some_and(|c| !is_id(c)) {
+        return json!({"ok": false, "error": "invalid_channel"});
+    }
+    let shared: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"id": f["id"], "title": f["title"]}))
+        .collect();
+    json!({"ok": true, "files": shared})
+}
+
+/// The upload URL: keeps the bytes and answers as Slack's file service does, 200 with a line of
+/// text (or the failure queued for `"upload"`).
+async fn upload(State(fake): State<FakeSlack>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let failure = {
+        let mut inner = fake.inner.lock().unwrap();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let call = json!({"file_id": id, "length": body.len(), "content_type": content_type});
+        inner.calls.push(("upload".to_string(), call));
+        let failure = inner.failures.get_mut("upload").and_then(|q| q.pop_front());
+        if failure.is_none() {
+            inner.uploads.push((id, body.to_vec()));
+        }
+        failure
+    };
+    fake.touch();
+    match failure {
+        Some((status, _)) => (StatusCode::from_u16(status).unwrap(), "upload failed").into_response(),
+        None => (
+            StatusCode::OK,
+            [("content-type", "text/plain")],
+            format!("OK - {}", body.len()),
+        )
+            .into_response(),
+    }
 }
 
 async fn socket(State(fake): State<FakeSlack>, ws: WebSocketUpgrade) -> Response {

@@ -1,8 +1,9 @@
 //! The Slack adapter on slack-morphism: Block Kit alerts, grouped bursts, thread notes, the reply
-//! modal and ephemeral answers (this file), inbound commands and clicks (`inbound.rs`) over
+//! modal and ephemeral answers (this file), file uploads (`files.rs`), inbound commands and clicks (`inbound.rs`) over
 //! Socket Mode (`socket.rs`) or HTTP (`http.rs`). Never touches sled or the networks.
 
 pub mod blocks;
+mod files;
 pub mod http;
 pub mod inbound;
 pub mod socket;
@@ -20,7 +21,7 @@ use slack_morphism::prelude::*;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::{ChannelRef, ChatAdapter, ChatError};
+use super::{ChannelRef, ChatAdapter, ChatError, ChatFile};
 use crate::clock::SharedClock;
 use crate::config::SlackConfig;
 use crate::store::{Mention, MessageRef};
@@ -53,6 +54,8 @@ pub struct SlackChat {
     clock: SharedClock,
     /// When each channel last got a message from us.
     last_post: Mutex<HashMap<String, Instant>>,
+    /// Channel IDs Slack told us for the names we posted to (file sharing needs the ID).
+    channel_ids: Mutex<HashMap<String, String>>,
 }
 
 fn map_error(e: SlackClientError) -> ChatError {
@@ -74,6 +77,7 @@ impl SlackChat {
             token: bot_token(token),
             clock,
             last_post: Mutex::new(HashMap::new()),
+            channel_ids: Mutex::new(HashMap::new()),
         })
     }
 
@@ -136,6 +140,12 @@ impl SlackChat {
                 async move { c.open_session(&t).chat_post_message(&req).await }
             })
             .await?;
+        if res.channel.0 != channel {
+            self.channel_ids
+                .lock()
+                .await
+                .insert(channel.to_string(), res.channel.to_string());
+        }
         Ok((res.channel.to_string(), res.ts.to_string()))
     }
 
@@ -257,5 +267,9 @@ impl ChatAdapter for SlackChat {
         self.post(&msg.channel, blocks::escape(text), None, Some(&msg.id))
             .await
             .map(|_| ())
+    }
+
+    async fn post_file(&self, to: &ChannelRef, file: &ChatFile) -> Result<(), ChatError> {
+        self.upload(to, file).await
     }
 }
