@@ -22,8 +22,8 @@ use crate::domain::ChatUser;
 use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
 use crate::publish::{Outbox, ReplayPublisher};
-use crate::schedule::{Scheduler, Wakeup};
 use crate::report::Reports;
+use crate::schedule::{Job, Scheduler, Wakeup};
 use crate::sources::{Health, Setup, Source, SourceContext};
 use crate::store::Store;
 use crate::triage::{LlmSuggester, Triage};
@@ -170,6 +170,26 @@ impl App {
     /// brand, e.g. `.with_jobs(Job::per_brand("digest", &self.config.digest.schedule,
     /// &self.config.brands, move |brand, at| ...))`.
     pub fn scheduler(&self) -> Scheduler {
+        let reports = self.reports();
+        let (digest, nudge) = (reports.clone(), reports);
+        let digests = Job::per_brand(
+            "digest",
+            &self.config.digest.schedule,
+            &self.config.brands,
+            move |brand, _| {
+                let reports = digest.clone();
+                async move { log_jobs("digest", reports.run_digest(Some(&brand)).await) }
+            },
+        );
+        let nudges = Job::per_brand(
+            "nudge",
+            &self.config.nudge.schedule,
+            &self.config.brands,
+            move |brand, _| {
+                let reports = nudge.clone();
+                async move { log_jobs("nudge", reports.run_nudge(Some(&brand)).await) }
+            },
+        );
         Scheduler::new(
             &self.config,
             self.store.clone(),
@@ -178,6 +198,8 @@ impl App {
             self.routes(),
         )
         .with_wakeup(self.wake.clone())
+        .with_jobs(digests)
+        .with_jobs(nudges)
     }
 
     pub fn console_user(&self) -> ChatUser {
@@ -311,5 +333,17 @@ impl Listeners {
             // The server watches the same shutdown flag and finishes its requests.
             let _ = h.await;
         }
+    }
+}
+
+/// What a scheduled report job did, in the log (the channel shows the report itself).
+fn log_jobs(job: &str, results: Result<Vec<crate::report::JobResult>, crate::report::ReportError>) {
+    match results {
+        Ok(results) => {
+            for r in results {
+                tracing::info!(job, brand = %r.brand, "{}", r.summary);
+            }
+        }
+        Err(e) => tracing::warn!(job, error = %e, "scheduled report failed"),
     }
 }

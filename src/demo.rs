@@ -10,8 +10,12 @@ use anyhow::Context;
 
 use crate::app::App;
 use crate::chat::console::{self, Output};
-use crate::clock::SharedClock;
+use chrono::{DateTime, Utc};
+
+use crate::clock::{ManualClock, SharedClock};
 use crate::config::{Config, Needs};
+use crate::report::Reports;
+use crate::schedule::Nagger;
 use crate::sources::ReplaySource;
 use crate::store::ActivityKind;
 
@@ -85,9 +89,33 @@ pub async fn run(
             ),
         );
     }
+    evening(&app, &out).await?;
     let commands = app.commands();
     console::read_commands(input, &commands, &app.console_user(), &out).await?;
     app.store.flush().await?;
+    Ok(())
+}
+
+/// The demo's posts end on Saturday 21 November. At 17:00 in Berlin that day nobody has
+/// answered yet: talkback nags in the alerts' threads and, because the brand only broadcast
+/// that day, sends the nudge. Simulated time, so the demo runs in a blink; the nags are stored
+/// like real ones, so a second run does not repeat them.
+async fn evening(app: &App, out: &Output) -> anyhow::Result<()> {
+    let at: DateTime<Utc> = "2026-11-21T16:00:00Z".parse()?;
+    say(
+        out,
+        "\n── Simulated: Saturday 21 November, 17:00 in Berlin, and nobody has answered yet ──",
+    );
+    let nagger = Nagger::new(&app.config, app.store.clone(), app.chat.clone(), app.routes());
+    nagger.pass(at).await?;
+    let clock: SharedClock = Arc::new(ManualClock::new(at));
+    let reports = Reports::new(&app.config, app.store.clone(), clock, app.chat.clone(), app.routes());
+    for r in reports.run_nudge(None).await? {
+        if r.text.is_none() {
+            say(out, &r.summary);
+        }
+    }
+    say(out, "── Back to now ──");
     Ok(())
 }
 

@@ -212,6 +212,13 @@ fn the_demo_runs_the_whole_loop_and_a_second_run_repeats_nothing() {
         first.contains("Replied to #1 on Mastodon: Thanks for asking!"),
         "{first}"
     );
+    // The simulated evening: a nag for each unanswered alert, and the nudge, because the
+    // brand only broadcast that day.
+    assert_eq!(first.matches("unanswered for").count(), 5, "{first}");
+    assert!(
+        first.contains("Acme only broadcast today: 2 broadcasts, 0 replies."),
+        "{first}"
+    );
     let sent = replies(&data);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["text"], "Thanks for asking!");
@@ -219,6 +226,7 @@ fn the_demo_runs_the_whole_loop_and_a_second_run_repeats_nothing() {
 
     let second = demo(&data, "/talkback list\n/talkback reply 1 Thanks for asking!\n");
     assert_eq!(second.matches("── #").count(), 0, "no alert twice:\n{second}");
+    assert_eq!(second.matches("unanswered for").count(), 0, "no nag twice:\n{second}");
     assert!(second.contains("already sent"), "{second}");
     assert_eq!(replies(&data).len(), 1, "no reply twice");
 }

@@ -9,8 +9,8 @@ use crate::clock::SharedClock;
 use crate::config::TeamConfig;
 use crate::domain::{ChatUser, MentionId};
 use crate::publish::Outbox;
-use crate::schedule::Wakeup;
 use crate::report::{self, ReportError, Reports};
+use crate::schedule::Wakeup;
 use crate::store::{LifecycleError, Mention, Store, StoreError};
 
 pub struct Commands {

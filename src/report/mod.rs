@@ -12,14 +12,14 @@ mod stats;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
 pub use digest::{digest, digest_of_day, Digest};
 pub use nudge::{check_nudge, day_activity, nudge, worth_answering, DayActivity, Nudge, NudgeKind};
 pub use stats::{common_timezone, percentile, stats, DayCount, DayStats, Stats};
 
-use crate::chat::{render, ChannelRef, ChannelRoutes, ChatAdapter};
+use crate::chat::{render, ChannelRef, ChannelRoutes, ChatAdapter, ChatFile};
 use crate::clock::SharedClock;
 use crate::config::{BrandConfig, Config, NudgeConfig};
 use crate::domain::{HumanDuration, MentionId};
@@ -176,12 +176,19 @@ impl Reports {
         let now = self.clock.now();
         let mut out = Vec::new();
         for b in self.chosen(brand)? {
-            let d = digest(&self.store, b, now)?;
+            let d = digest_of_day(&self.store, b, digest_day(now, b.timezone), now)?;
             let what = format!(
                 "{} received, {} answered, {} dismissed, {} open",
                 d.received, d.answered, d.dismissed, d.open_total
             );
-            out.push(self.post(b, "digest", d.render(), what).await);
+            let week = stats(&self.store, Some(&b.name), 7, now, b.timezone)?.day_counts();
+            let chart = ChatFile {
+                name: format!("{}-week-{}.png", b.name.to_lowercase().replace(' ', "-"), d.day),
+                title: format!("{}: replies vs broadcasts, last 7 days", b.name),
+                bytes: chart::weekly_chart_png(&b.name, &week),
+                comment: d.render(),
+            };
+            out.push(self.post(b, "digest", Message::WithFile(chart), what).await);
         }
         Ok(out)
     }
@@ -195,7 +202,7 @@ impl Reports {
             match nudge {
                 Some(n) => {
                     let headline = n.headline();
-                    out.push(self.post(b, "nudge", n.render(), headline).await);
+                    out.push(self.post(b, "nudge", Message::Text(n.render()), headline).await);
                 }
                 None => out.push(JobResult {
                     brand: b.name.clone(),
@@ -214,9 +221,14 @@ impl Reports {
         Ok(out)
     }
 
-    async fn post(&self, brand: &BrandConfig, job: &str, text: String, what: String) -> JobResult {
+    async fn post(&self, brand: &BrandConfig, job: &str, message: Message, what: String) -> JobResult {
         let channel = self.routes.for_brand(&brand.name).clone();
-        let (delivery, summary) = match self.chat.say(&channel, &text).await {
+        let (sent, text) = match message {
+            Message::Text(text) => (self.chat.say(&channel, &text).await, text),
+            // The text rides along as the file's comment; a chat without files just says it.
+            Message::WithFile(file) => (self.chat.post_file(&channel, &file).await, file.comment),
+        };
+        let (delivery, summary) = match sent {
             Ok(()) => (
                 Delivery::Posted,
                 format!("Posted the {job} for {} to {}: {what}.", brand.name, channel.0),
@@ -241,6 +253,24 @@ impl Reports {
     /// Stats for one brand or all, as [`stats_for`] says.
     pub fn stats(&self, brand: Option<&str>, days: u32) -> Result<Stats, ReportError> {
         stats_for(&self.store, &self.brands, brand, days, self.clock.now())
+    }
+}
+
+/// What a job posts: text, or text with a file (the digest's weekly chart).
+enum Message {
+    Text(String),
+    WithFile(ChatFile),
+}
+
+/// The day a digest covers: a morning digest (before noon, local time) looks back at
+/// yesterday, a later one sums up today.
+pub fn digest_day(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let local = now.with_timezone(&tz);
+    let today = local.date_naive();
+    if local.hour() < 12 {
+        today.pred_opt().unwrap_or(today)
+    } else {
+        today
     }
 }
 

@@ -138,7 +138,7 @@ pub fn nag_text(m: &Mention, waited: Duration, escalated: bool) -> String {
             Some(u) => format!("Claimed by {u}."),
             None => format!("`reply {n} <text>` · `claim {n}` · `snooze {n} 1h`"),
         };
-        return format!(":bell: {id} unanswered for {long}: {who} is waiting for a reply. {claim}");
+        return format!("🔔 {id} unanswered for {long}: {who} is waiting for a reply. {claim}");
     }
     let claim = match &m.claimed_by {
         Some(u) => format!("{u} claimed it: please answer or hand it over (`unclaim {n}`)."),

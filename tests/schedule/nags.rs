@@ -25,14 +25,14 @@ async fn nags_come_at_first_after_then_every_repeat_and_stop_at_max() {
     b.advance(mins(1)).await;
     assert_eq!(
         b.nags(),
-        ["thread 1 :bell: #1 unanswered for 30m: Bob (@bob@example.social) is waiting for a reply. `reply 1 <text>` · `claim 1` · `snooze 1 1h`"]
+        ["thread 1 🔔 #1 unanswered for 30m: Bob (@bob@example.social) is waiting for a reply. `reply 1 <text>` · `claim 1` · `snooze 1 1h`"]
     );
     b.advance(hours(2) - mins(1)).await;
     assert_eq!(b.nags().len(), 1);
     b.advance(mins(1)).await;
     assert_eq!(b.nags().len(), 2);
     assert!(
-        b.nags()[1].starts_with("thread 1 :bell: #1 unanswered for 2h30m"),
+        b.nags()[1].starts_with("thread 1 🔔 #1 unanswered for 2h30m"),
         "{:?}",
         b.nags()
     );
