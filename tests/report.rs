@@ -595,3 +595,39 @@ async fn the_stats_command_line_prints_a_table_or_json_lines() {
         .unwrap();
     assert_eq!(zero.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn the_digest_carries_the_weekly_chart_and_a_morning_digest_covers_yesterday() {
+    let mut fx = Fx::new("Europe/Berlin", 0.3);
+    fx.owns(ActivityKind::Broadcast, 2);
+    let id = fx.mention("@ana@example.social", "acme question", utc(20, 9, 0));
+    fx.answer(id, utc(20, 9, 45));
+    // Saturday 08:00 in Berlin: the morning digest sums up Friday.
+    fx.clock.set(utc(21, 7, 0));
+    let results = fx.reports().run_digest(None).await.unwrap();
+    assert_eq!(results[0].delivery, report::Delivery::Posted);
+    let files = fx.chat.files();
+    assert_eq!(files.len(), 1);
+    let (channel, file) = &files[0];
+    assert_eq!(channel, "#acme-mentions");
+    assert!(file.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(
+        file.name.ends_with(".png") && file.name.contains("2026-11-20"),
+        "{}",
+        file.name
+    );
+    assert!(
+        file.comment
+            .starts_with("Daily digest for Acme, Fri 20 Nov 2026: 1 mention, 1 answered"),
+        "{}",
+        file.comment
+    );
+    assert_eq!(
+        report::digest_day(utc(21, 7, 0), chrono_tz::Europe::Berlin).to_string(),
+        "2026-11-20"
+    );
+    assert_eq!(
+        report::digest_day(utc(21, 16, 0), chrono_tz::Europe::Berlin).to_string(),
+        "2026-11-21"
+    );
+}

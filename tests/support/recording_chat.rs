@@ -3,17 +3,23 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use talkback::chat::{ChannelRef, ChatAdapter, ChatError};
+use talkback::chat::{ChannelRef, ChatAdapter, ChatError, ChatFile};
 use talkback::store::{Mention, MessageRef};
 
 #[derive(Clone, Default)]
 pub struct RecordingChat {
     pub lines: Arc<Mutex<Vec<String>>>,
+    /// Files posted, with the channel; their comments are also recorded as `say` lines.
+    pub files: Arc<Mutex<Vec<(String, ChatFile)>>>,
 }
 
 impl RecordingChat {
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
+    }
+
+    pub fn files(&self) -> Vec<(String, ChatFile)> {
+        self.files.lock().unwrap().clone()
     }
 
     fn push(&self, line: String) {
@@ -50,5 +56,10 @@ impl ChatAdapter for RecordingChat {
     async fn say(&self, to: &ChannelRef, text: &str) -> Result<(), ChatError> {
         self.push(format!("say {} {text}", to.0));
         Ok(())
+    }
+
+    async fn post_file(&self, to: &ChannelRef, file: &ChatFile) -> Result<(), ChatError> {
+        self.files.lock().unwrap().push((to.0.clone(), file.clone()));
+        self.say(to, &file.comment).await
     }
 }
