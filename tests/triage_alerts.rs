@@ -183,3 +183,22 @@ fn drafts_fit_the_network() {
         assert!(talkback::publish::checks::length(Network::X, &s) <= 280, "{s}");
     }
 }
+
+#[test]
+fn ideas_are_thanked_and_told_what_happens_next() {
+    let cfg = config("http://127.0.0.1:9/v1");
+    let triage = cfg.triage.build(&cfg.brands);
+    let idea = post(
+        "9",
+        "would be great if acme cloud had a dark mode in the mobile app. just an idea!",
+    );
+    let t = triage.triage(&idea, "Acme");
+    assert!(t.guidance.starts_with("It's an idea: thank them"), "{}", t.guidance);
+    assert!(
+        t.suggestions[0].contains("Ana") && t.suggestions[0].to_lowercase().contains("idea"),
+        "{:?}",
+        t.suggestions
+    );
+    let plain = triage.triage(&post("10", "acme cloud status page is green today"), "Acme");
+    assert!(!plain.guidance.contains("It's an idea"), "{}", plain.guidance);
+}

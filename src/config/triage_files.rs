@@ -35,6 +35,7 @@ pub fn parse_lexicon(file: &Path, src: &str) -> Result<LexiconSpec, ConfigErrors
     let mut spec = LexiconSpec {
         competitors: strings(&mut root, &mut d, "competitors"),
         not_competitors: strings(&mut root, &mut d, "not_competitors"),
+        ideas: strings(&mut root, &mut d, "ideas"),
         ..LexiconSpec::default()
     };
     if let Some(mut s) = root.section(&mut d, "sentiment") {
@@ -83,13 +84,15 @@ fn intent_list() -> String {
 }
 
 /// `templates.toml`: one table per intent with `guidance` and `replies` (and optional
-/// `guidance_negative`, `replies_negative`), plus `private_details`.
+/// `guidance_negative`, `replies_negative`), plus `private_details` and `idea`.
 pub fn parse_templates(file: &Path, src: &str) -> Result<Templates, ConfigErrors> {
     let doc = parse(file, src)?;
     let mut d = Diagnostics::new(file, src);
     let mut root = Section::new(doc.as_table(), "top level".to_string(), None);
     let mut templates = Templates {
         private_details: root.string(&mut d, "private_details").map(|v| v.value),
+        idea: root.string(&mut d, "idea").map(|v| v.value),
+        idea_replies: strings(&mut root, &mut d, "idea_replies"),
         ..Templates::default()
     };
     for intent in Intent::ALL {

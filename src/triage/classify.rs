@@ -27,6 +27,8 @@ pub struct LexiconSpec {
     /// Capitalized words that are not products ("Postgres", "Friday"), so that other names in a
     /// post can be taken for competitors.
     pub not_competitors: Vec<String>,
+    /// Phrases that make a post an idea or a feature request ("would be great if").
+    pub ideas: Vec<String>,
     /// Topic label → the words that mean it.
     pub topics: Vec<(String, Vec<String>)>,
 }
@@ -59,6 +61,7 @@ pub struct Lexicon {
     intents: PhraseSet<(Intent, f32)>,
     competitors: PhraseSet<()>,
     not_competitors: HashSet<String>,
+    ideas: PhraseSet<()>,
     /// Comparison direction: -1 away from the brand, +1 toward it.
     direction: PhraseSet<i32>,
     topics: PhraseSet<usize>,
@@ -93,6 +96,8 @@ pub struct Reading {
     pub sentiment: Sentiment,
     pub sarcastic: bool,
     pub topic: Option<String>,
+    /// The post suggests an idea or asks for a feature.
+    pub idea: bool,
 }
 
 fn set<V: Copy>(entries: &[String], value: V) -> PhraseSet<V> {
@@ -138,6 +143,7 @@ impl Lexicon {
             intents,
             competitors: set(&spec.competitors, ()),
             not_competitors: spec.not_competitors.iter().map(|w| w.to_lowercase()).collect(),
+            ideas: set(&spec.ideas, ()),
             topics,
             topic_names: spec.topics.iter().map(|(n, _)| n.clone()).collect(),
         }
@@ -160,6 +166,7 @@ impl Lexicon {
         let rival = (0..tokens.len())
             .any(|i| competitors.longest_at(&tokens, i).is_some() || self.competitors.longest_at(&tokens, i).is_some());
         let named = product_names(text, brand, &self.not_competitors);
+        let idea = self.ideas.contains_any(&tokens);
         let lean: i32 = self.direction.find_all(&tokens).iter().map(|h| h.value).sum();
         let scores = self.intent_scores(&tokens, leaning(score), sarcastic, rival, named > 0);
         let intent = decide(&scores);
@@ -184,6 +191,7 @@ impl Lexicon {
                 sentiment,
                 sarcastic,
                 topic,
+                idea,
             },
         }
     }

@@ -2,6 +2,7 @@
 //! variables, rotates through the variants so consecutive alerts do not read canned, and keeps
 //! only drafts that fit the network. Never sends anything.
 
+use super::Reading;
 use crate::domain::{Intent, Network, Sentiment};
 use crate::publish::checks;
 
@@ -25,6 +26,11 @@ pub struct Templates {
     pub by_intent: Vec<(Intent, IntentTemplates)>,
     /// Added to the guidance when the post carries personal details (an email, an order number).
     pub private_details: Option<String>,
+    /// Added to the guidance when the post suggests an idea or asks for a feature (and used
+    /// instead of the guidance of `other`).
+    pub idea: Option<String>,
+    /// Offered first for an idea.
+    pub idea_replies: Vec<String>,
 }
 
 /// The values of the variables for one mention.
@@ -42,7 +48,7 @@ impl Templates {
     }
 
     /// The one-line prompt for the team.
-    pub fn guidance(&self, intent: Intent, sentiment: Sentiment, private: bool) -> String {
+    pub fn guidance(&self, intent: Intent, sentiment: Sentiment, private: bool, idea: bool) -> String {
         let Some(t) = self.get(intent) else {
             return String::new();
         };
@@ -50,6 +56,19 @@ impl Templates {
             (Some(g), Sentiment::Negative) => g.clone(),
             _ => t.guidance.clone(),
         };
+        if let (true, Intent::Other, Some(g)) = (idea, intent, &self.idea) {
+            // "Reply only if you can add something" is wrong for an idea: thank them.
+            line = g.clone();
+            return self.with_private(line, private);
+        }
+        if let (true, Some(extra)) = (idea, &self.idea) {
+            line.push(' ');
+            line.push_str(extra);
+        }
+        self.with_private(line, private)
+    }
+
+    fn with_private(&self, mut line: String, private: bool) -> String {
         if let (true, Some(extra)) = (private, &self.private_details) {
             line.push(' ');
             line.push_str(extra);
@@ -61,16 +80,20 @@ impl Templates {
     /// `max_len` as `network` counts length.
     pub fn drafts(
         &self,
-        intent: Intent,
-        sentiment: Sentiment,
+        reading: &Reading,
         vars: &Vars,
         network: Network,
         max_len: usize,
         rotation: usize,
     ) -> Vec<String> {
-        let Some(t) = self.get(intent) else { return Vec::new() };
+        let Some(t) = self.get(reading.intent) else {
+            return Vec::new();
+        };
         let mut pool: Vec<&String> = Vec::new();
-        if sentiment == Sentiment::Negative {
+        if reading.idea {
+            pool.extend(rotated(&self.idea_replies, rotation));
+        }
+        if reading.sentiment == Sentiment::Negative {
             pool.extend(rotated(&t.replies_negative, rotation));
         }
         pool.extend(rotated(&t.replies, rotation));
@@ -162,6 +185,8 @@ mod tests {
         let templates = Templates {
             by_intent: vec![(Intent::Praise, t)],
             private_details: None,
+            idea: None,
+            idea_replies: vec![],
         };
         let vars = Vars {
             author: "@jo",
@@ -169,7 +194,14 @@ mod tests {
             brand: "Acme",
             topic: "this",
         };
-        let d = |r| templates.drafts(Intent::Praise, Sentiment::Positive, &vars, Network::Bluesky, 300, r);
+        let reading = Reading {
+            intent: Intent::Praise,
+            sentiment: Sentiment::Positive,
+            sarcastic: false,
+            topic: None,
+            idea: false,
+        };
+        let d = |r| templates.drafts(&reading, &vars, Network::Bluesky, 300, r);
         assert_eq!(d(0), ["a Acme", "b", "c"]);
         assert_eq!(d(1), ["b", "c", "d"]);
         assert_eq!(d(3), ["d", "a Acme", "b"]);

@@ -100,18 +100,15 @@ impl Triage {
             topic: reading.topic.as_deref().unwrap_or("this"),
         };
         let rotation = self.rotation.fetch_add(1, Ordering::Relaxed);
-        let suggestions = self.templates.drafts(
-            reading.intent,
-            reading.sentiment,
-            &vars,
-            post.network,
-            draft_limit(post),
-            rotation,
-        );
+        let suggestions = self
+            .templates
+            .drafts(&reading, &vars, post.network, draft_limit(post), rotation);
         TriageResult {
             intent: reading.intent,
             sentiment: reading.sentiment,
-            guidance: self.templates.guidance(reading.intent, reading.sentiment, private),
+            guidance: self
+                .templates
+                .guidance(reading.intent, reading.sentiment, private, reading.idea),
             suggestions,
             drafts: Default::default(),
         }
