@@ -127,7 +127,11 @@ pub fn alert(m: &Mention, now: DateTime<Utc>) -> Vec<Value> {
         blocks.push(json!({"type": "context", "elements": [mrkdwn(&format!("↳ *{}*: {}", escape(&p.author_label()), escape(&snippet(&p.text, 300))))]}));
     }
     if let Some(t) = &m.triage {
-        blocks.push(json!({"type": "context", "elements": [mrkdwn(&format!(":bulb: {}", escape(&t.guidance)))]}));
+        let mut guidance = format!(":bulb: {}", escape(&t.guidance));
+        if let crate::store::Drafts::Llm { model } = &t.drafts {
+            guidance.push_str(&format!("  _(drafts by {}: read before sending)_", escape(model)));
+        }
+        blocks.push(json!({"type": "context", "elements": [mrkdwn(&guidance)]}));
         let can_reply = m.is_waiting() && !m.post.network.is_read_only();
         for (i, s) in t.suggestions.iter().enumerate() {
             let mut section = json!({"type": "section", "text": mrkdwn(&format!("*#{}* {}", i + 1, escape(s)))});
