@@ -40,12 +40,20 @@ pub struct TriageConfig {
 impl TriageConfig {
     /// The lexicon, templates and examples bundled with talkback.
     pub fn builtin() -> TriageConfig {
-        let [l, t, e] = ["lexicon.toml", "templates.toml", "examples.jsonl"].map(builtin_path);
+        TriageConfig::from_files([None, None, None], &mut Vec::new())
+    }
+
+    /// Each of the three files from `paths` where given, else the built-in copy; problems in
+    /// the given files go to `extra`.
+    fn from_files(paths: [Option<PathBuf>; 3], extra: &mut Vec<Problem>) -> TriageConfig {
+        let [l, t, e] = paths;
+        let (lexicon, l) = part(l, "lexicon.toml", BUILTIN_LEXICON, parse_lexicon, extra);
+        let (templates, t) = part(t, "templates.toml", BUILTIN_TEMPLATES, parse_templates, extra);
+        let (examples, e) = part(e, "examples.jsonl", BUILTIN_EXAMPLES, parse_examples, extra);
         TriageConfig {
-            // A test checks that all three parse; were one broken, triage would only say less.
-            lexicon: parse_lexicon(&l, BUILTIN_LEXICON).unwrap_or_default(),
-            templates: parse_templates(&t, BUILTIN_TEMPLATES).unwrap_or_default(),
-            examples: parse_examples(&e, BUILTIN_EXAMPLES).unwrap_or_default(),
+            lexicon,
+            templates,
+            examples,
             files: [l, t, e],
             llm: None,
         }
@@ -128,42 +136,35 @@ pub(super) fn triage(
         }
         s.finish(d);
     }
-    let mut config = TriageConfig::builtin();
-    let [lexicon, templates, examples] = [
+    let paths = [
         (lexicon_path, "lexicon.toml"),
         (templates_path, "templates.toml"),
         (examples_path, "examples.jsonl"),
     ]
     .map(|(given, name)| given.or_else(|| existing(base.join("triage").join(name))));
-    if let Some(p) = lexicon {
-        if let Some(l) = load(&p, parse_lexicon, extra) {
-            config.lexicon = l;
-        }
-        config.files[0] = p;
-    }
-    if let Some(p) = templates {
-        if let Some(t) = load(&p, parse_templates, extra) {
-            config.templates = t;
-        }
-        config.files[1] = p;
-    }
-    if let Some(p) = examples {
-        if let Some(e) = load(&p, parse_examples, extra) {
-            config.examples = e;
-        }
-        config.files[2] = p;
-    }
+    let mut config = TriageConfig::from_files(paths, extra);
     config.llm = llm_config;
     config
 }
 
-/// Reads and parses one triage file; its problems go to `extra`.
-fn load<T>(path: &Path, parse: fn(&Path, &str) -> Result<T, ConfigErrors>, extra: &mut Vec<Problem>) -> Option<T> {
-    match read(path).and_then(|src| parse(path, &src)) {
-        Ok(v) => Some(v),
+/// One triage file: read and parsed from `path` (its problems go to `extra`), or the built-in
+/// copy. A test checks that the built-in copies parse; were one broken, triage would say less.
+fn part<T: Default>(
+    path: Option<PathBuf>,
+    name: &str,
+    builtin: &str,
+    parse: fn(&Path, &str) -> Result<T, ConfigErrors>,
+    extra: &mut Vec<Problem>,
+) -> (T, PathBuf) {
+    let Some(path) = path else {
+        let path = builtin_path(name);
+        return (parse(&path, builtin).unwrap_or_default(), path);
+    };
+    match read(&path).and_then(|src| parse(&path, &src)) {
+        Ok(v) => (v, path),
         Err(e) => {
             extra.extend(e.0);
-            None
+            (T::default(), path)
         }
     }
 }
@@ -229,4 +230,27 @@ fn read(path: &Path) -> Result<String, ConfigErrors> {
             message: format!("cannot read the file: {e}"),
         }])
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_copies_parse() {
+        let mut problems = Vec::new();
+        for (name, src) in [("lexicon.toml", BUILTIN_LEXICON), ("templates.toml", BUILTIN_TEMPLATES)] {
+            let path = builtin_path(name);
+            let ok = match name {
+                "lexicon.toml" => parse_lexicon(&path, src).map(|_| ()),
+                _ => parse_templates(&path, src).map(|_| ()),
+            };
+            if let Err(e) = ok {
+                problems.extend(e.0);
+            }
+        }
+        let examples = parse_examples(&builtin_path("examples.jsonl"), BUILTIN_EXAMPLES).map_err(|e| e.to_string());
+        assert!(problems.is_empty(), "{}", ConfigErrors(problems));
+        assert!(examples.expect("examples parse").len() >= 2000);
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::text::{mark_brand, normalize, product_names, tokenize, PhraseSet, Token};
+use super::text::{mark_brand, normalize, product_names, tokenize, Hit, PhraseSet, Token};
 use crate::domain::{Intent, Sentiment};
 
 /// The lexicon as written in `bot-config/triage/lexicon.toml`: plain lists of phrases.
@@ -155,16 +155,12 @@ impl Lexicon {
         let tokens = mark_brand(tokenize(&normalize(text)), brand);
         // Strong markers of sarcasm count alone; weak ones only beside something going wrong
         // ("love how it's down again").
-        let something_wrong = self
-            .sentiment
-            .find_all(&tokens)
-            .iter()
-            .any(|h| h.value == Cue::Negative);
+        let cues = self.sentiment.find_all(&tokens);
+        let something_wrong = cues.iter().any(|h| h.value == Cue::Negative);
         let sarcastic =
             self.sarcasm.contains_any(&tokens) || (self.sarcasm_in_context.contains_any(&tokens) && something_wrong);
-        let (score, cue_counts) = self.sentiment_score(&tokens, sarcastic);
-        let rival = (0..tokens.len())
-            .any(|i| competitors.longest_at(&tokens, i).is_some() || self.competitors.longest_at(&tokens, i).is_some());
+        let (score, cue_counts) = self.sentiment_score(&tokens, &cues, sarcastic);
+        let rival = competitors.contains_any(&tokens) || self.competitors.contains_any(&tokens);
         let named = product_names(text, brand, &self.not_competitors);
         let idea = self.ideas.contains_any(&tokens);
         let lean: i32 = self.direction.find_all(&tokens).iter().map(|h| h.value).sum();
@@ -212,15 +208,14 @@ impl Lexicon {
         }
     }
 
-    /// Sum of sentiment cues. A negator up to three words before a cue flips it (a negated
-    /// praise counts fully negative, a negated complaint only half positive: "not bad" is faint
-    /// praise); what follows a contrast word ("but") weighs more than what came before it; with
+    /// Sum of the sentiment cues found in `tokens`. A negator up to four words before a cue flips
+    /// it ("not happy", "no complaints"); what follows a contrast word ("but") weighs more than what came before it; with
     /// a sarcasm marker, praise words count against.
-    fn sentiment_score(&self, tokens: &[Token], sarcastic: bool) -> (f32, [f32; 4]) {
+    fn sentiment_score(&self, tokens: &[Token], cues: &[Hit<Cue>], sarcastic: bool) -> (f32, [f32; 4]) {
         let contrast_at = (0..tokens.len()).find(|&i| self.contrast.longest_at(tokens, i).is_some());
         let mut score = 0.0;
         let mut counts = [0.0f32; 4];
-        for hit in self.sentiment.find_all(tokens) {
+        for hit in cues {
             let negated = self.negated(tokens, hit.start);
             let kind = match hit.value {
                 Cue::Positive => 0,
@@ -272,7 +267,6 @@ impl Lexicon {
         named: bool,
     ) -> [f32; 7] {
         let mut score = [0.0f32; 7];
-        let slot = |i: Intent| Intent::ALL.iter().position(|x| *x == i).unwrap_or(6);
         for hit in self.intents.find_all(tokens) {
             let (intent, weight) = hit.value;
             score[slot(intent)] += weight;
@@ -339,7 +333,6 @@ fn leaning(score: f32) -> Sentiment {
 /// Comparison and purchase intent win when their evidence is clear, because they say the most
 /// about how to answer; otherwise the best score wins, ties going to the more specific intent.
 fn decide(score: &[f32; 7]) -> Intent {
-    let slot = |i: Intent| Intent::ALL.iter().position(|x| *x == i).unwrap_or(6);
     for decisive in [Intent::Comparison, Intent::PurchaseIntent] {
         if score[slot(decisive)] >= 2.5 {
             return decisive;
@@ -374,6 +367,14 @@ fn shouting(text: &str) -> usize {
     text.split(|c: char| !c.is_alphabetic())
         .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_uppercase))
         .count()
+}
+
+/// An intent's place in `Intent::ALL`, where its score is kept.
+fn slot(intent: Intent) -> usize {
+    Intent::ALL
+        .iter()
+        .position(|x| *x == intent)
+        .unwrap_or(Intent::ALL.len() - 1)
 }
 
 /// A brand's own competitor list, compiled once.
