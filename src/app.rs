@@ -7,17 +7,20 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use tokio::sync::{mpsc, watch};
 
 use crate::chat::console::{self, ConsoleChat, Output};
+use crate::chat::discord::gateway::Gateway;
+use crate::chat::discord::inbound::DiscordInbound;
+use crate::chat::discord::{self, DiscordChat};
 use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
 use crate::chat::slack::socket::SocketMode;
 use crate::chat::slack::SlackChat;
 use crate::chat::{ChannelRef, ChannelRoutes, ChatAdapter, Commands, Dispatcher};
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, DiscordConfig};
 use crate::domain::ChatUser;
 use crate::ops::HealthWatch;
 use crate::pipeline::Pipeline;
@@ -36,6 +39,7 @@ pub struct App {
     pub outbox: Arc<Outbox>,
     pub chat: Arc<dyn ChatAdapter>,
     pub slack: Option<Arc<SlackChat>>,
+    pub discord: Option<Arc<DiscordChat>>,
     pub out: Output,
     pub health: Health,
     /// Built once: its draft rotation carries on across pipelines.
@@ -49,9 +53,6 @@ pub struct App {
 impl App {
     /// Opens the store and builds the components. Fails before anything runs.
     pub fn build(config: Config, store_path: &Path, clock: SharedClock, out: Output) -> anyhow::Result<App> {
-        if config.chat.discord.is_some() {
-            bail!("Discord chat is not available in this build yet; remove [chat.discord] to use Slack or the console");
-        }
         std::fs::create_dir_all(store_path)
             .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
         let store = Store::open(store_path)?;
@@ -66,9 +67,14 @@ impl App {
             Some(sc) => Some(Arc::new(SlackChat::new(sc, clock.clone())?)),
             None => None,
         };
-        let chat: Arc<dyn ChatAdapter> = match &slack {
-            Some(s) => s.clone(),
-            None => Arc::new(ConsoleChat::new(out.clone(), clock.clone())),
+        let discord = match &config.chat.discord {
+            Some(dc) => Some(Arc::new(DiscordChat::new(dc, clock.clone(), http.clone())?)),
+            None => None,
+        };
+        let chat: Arc<dyn ChatAdapter> = match (&slack, &discord) {
+            (Some(s), _) => s.clone(),
+            (None, Some(d)) => d.clone(),
+            (None, None) => Arc::new(ConsoleChat::new(out.clone(), clock.clone())),
         };
         let triage = config.triage.build(&config.brands);
         let llm = config
@@ -85,6 +91,7 @@ impl App {
             outbox: Arc::new(outbox),
             chat,
             slack,
+            discord,
             out,
             health: Health::default(),
             wake: Wakeup::default(),
@@ -102,9 +109,10 @@ impl App {
 
     /// Which field of a `[channels.NAME]` table this chat platform uses.
     fn pick(&self) -> fn(&crate::config::ChannelConfig) -> Option<&String> {
-        match self.slack {
-            Some(_) => |c| c.slack.as_ref(),
-            None => |_| None,
+        match (&self.slack, &self.discord) {
+            (Some(_), _) => |c| c.slack.as_ref(),
+            (None, Some(_)) => |c| c.discord.as_ref(),
+            (None, None) => |_| None,
         }
     }
 
@@ -206,11 +214,14 @@ impl App {
         ChatUser::new("console", &self.config.chat.console.user)
     }
 
-    /// Starts whatever receives commands: Slack's Socket Mode and/or HTTP endpoints, or the
-    /// console's stdin.
+    /// Starts whatever receives commands: Slack's Socket Mode and/or HTTP endpoints, Discord's
+    /// gateway or HTTP interactions endpoint, or the console's stdin.
     async fn start_chat(&self, shutdown: &watch::Receiver<bool>) -> anyhow::Result<Listeners> {
         let mut l = Listeners::default();
         let commands = Arc::new(self.commands());
+        if let (Some(discord), Some(cfg)) = (&self.discord, &self.config.chat.discord) {
+            return self.start_discord(discord, cfg, commands, shutdown).await;
+        }
         let (Some(slack), Some(cfg)) = (&self.slack, &self.config.chat.slack) else {
             let user = self.console_user();
             let out = self.out.clone();
@@ -242,6 +253,50 @@ impl App {
             let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
             tracing::info!(%addr, "Slack HTTP endpoints at /slack/events, /slack/commands, /slack/interactions");
             l.http = Some(task);
+        }
+        Ok(l)
+    }
+
+    /// Registers `/talkback` and starts receiving interactions: over HTTP at
+    /// `/discord/interactions` when a public key is configured, else over the gateway.
+    async fn start_discord(
+        &self,
+        discord: &Arc<DiscordChat>,
+        cfg: &DiscordConfig,
+        commands: Arc<Commands>,
+        shutdown: &watch::Receiver<bool>,
+    ) -> anyhow::Result<Listeners> {
+        let mut l = Listeners::default();
+        match discord.whoami().await {
+            Ok(bot) => tracing::info!(%bot, "connected to Discord"),
+            Err(e) => tracing::warn!(error = %e, "Discord is not answering yet; alerts wait until it does"),
+        }
+        l.register = Some(tokio::spawn(discord::register_until_done(
+            discord.clone(),
+            cfg.guild_id,
+            shutdown.clone(),
+        )));
+        let inbound = Arc::new(DiscordInbound {
+            commands,
+            rest: discord.rest(),
+            store: self.store.clone(),
+            application_id: discord.application_id(),
+        });
+        match &cfg.public_key {
+            Some(key) => {
+                let routes = discord::http::routes(inbound, key.0, self.clock.clone());
+                let routes = crate::server::router(routes, "discord", self.health.clone());
+                let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
+                tracing::info!(%addr, "Discord interactions endpoint at /discord/interactions");
+                l.http = Some(task);
+            }
+            None => {
+                let token = cfg.token.as_ref().context("[chat.discord] has no bot token")?;
+                let gateway = Gateway::start(&cfg.api_url, token, discord.application_id(), inbound)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("Discord gateway: {e}"))?;
+                l.gateway = Some(gateway);
+            }
         }
         Ok(l)
     }
@@ -318,6 +373,8 @@ impl App {
 struct Listeners {
     console: Option<tokio::task::JoinHandle<()>>,
     socket: Option<SocketMode>,
+    gateway: Option<Gateway>,
+    register: Option<tokio::task::JoinHandle<()>>,
     http: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -328,6 +385,12 @@ impl Listeners {
         }
         if let Some(s) = self.socket {
             s.shutdown().await;
+        }
+        if let Some(g) = self.gateway {
+            g.shutdown().await;
+        }
+        if let Some(r) = self.register {
+            let _ = r.await;
         }
         if let Some(h) = self.http {
             // The server watches the same shutdown flag and finishes its requests.

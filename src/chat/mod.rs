@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod handlers;
 pub mod render;
 mod replies;
+pub mod discord;
 pub mod slack;
 
 use async_trait::async_trait;

@@ -13,6 +13,7 @@ use super::section::{string_content_start, Section, Spanned};
 use super::sources::sources;
 use super::triage::triage;
 use super::*;
+use crate::domain::DiscordId;
 use crate::matcher::Query;
 
 pub(super) fn build(
@@ -86,7 +87,7 @@ fn channels(root: &mut Section, d: &mut Diagnostics) -> BTreeMap<String, Channel
     for (name, mut s) in root.named_sections(d, "channels") {
         let ch = ChannelConfig {
             slack: s.string(d, "slack").map(|v| v.value),
-            discord: s.string(d, "discord").map(|v| v.value),
+            discord: s.parsed::<DiscordId>(d, "discord").map(|v| v.value.to_string()),
         };
         s.finish(d);
         out.insert(name.value, ch);

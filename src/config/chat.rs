@@ -3,6 +3,7 @@
 use secrecy::SecretString;
 
 use super::diag::Diagnostics;
+use crate::domain::DiscordId;
 use super::section::Section;
 use super::Needs;
 
@@ -49,11 +50,34 @@ pub struct SlackConfig {
 
 #[derive(Debug, Clone)]
 pub struct DiscordConfig {
+    /// The REST API's root (`https://discord.com`); `/api/v10/…` goes below it.
     pub api_url: String,
     pub token: Option<SecretString>,
-    pub application_id: Option<String>,
-    pub public_key: Option<String>,
-    pub guild_id: Option<String>,
+    /// Needed to register `/talkback` and to answer interactions. `None` only after an error.
+    pub application_id: Option<DiscordId>,
+    /// Set: interactions arrive at `POST /discord/interactions`; unset: over the gateway.
+    pub public_key: Option<DiscordPublicKey>,
+    /// Set: `/talkback` is registered in this guild only (instant); unset: globally.
+    pub guild_id: Option<DiscordId>,
+}
+
+/// The application's Ed25519 public key (Developer Portal → General Information), which signs
+/// every request to the interactions endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscordPublicKey(pub ed25519_dalek::VerifyingKey);
+
+impl std::str::FromStr for DiscordPublicKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = "expected the application's public key: 64 hex characters from the Developer Portal";
+        let bytes: [u8; 32] = hex::decode(s.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| format!("{expected}, found `{s}`"))?;
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map(DiscordPublicKey)
+            .map_err(|_| format!("{expected}; `{s}` is not a valid Ed25519 key"))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,13 +123,26 @@ pub(super) fn chat(
         let cfg = DiscordConfig {
             api_url: url(&mut s, d, "api_url").unwrap_or_else(|| "https://discord.com".to_string()),
             token: secret(&mut s, d, "token_env", true, needs, env),
-            application_id: s.string(d, "application_id").map(|v| v.value),
-            public_key: s.string(d, "public_key").map(|v| v.value),
-            guild_id: s.string(d, "guild_id").map(|v| v.value),
+            application_id: s.parsed(d, "application_id").map(|v| v.value),
+            public_key: s.parsed(d, "public_key").map(|v| v.value),
+            guild_id: s.parsed(d, "guild_id").map(|v| v.value),
         };
+        if !s.has("application_id") {
+            d.error(
+                s.span.clone(),
+                "[chat.discord]: missing required key `application_id` (Developer Portal → General Information)",
+            );
+        }
         s.finish(d);
         cfg
     });
+    if let (Some(_), Some(_)) = (&slack, &discord) {
+        d.error(
+            sec.key_span("discord"),
+            "[chat.discord]: [chat.slack] is set too; one talkback runs one chat platform, so run a second \
+             talkback with its own config (and store) for the other",
+        );
+    }
     let console = sec
         .section(d, "console")
         .map(|mut s| {

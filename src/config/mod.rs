@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::{ChatUser, HumanDuration, OwnAccount};
 use crate::matcher::Query;
 
-pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, SlackConfig};
+pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, DiscordPublicKey, SlackConfig};
 pub use diag::{ConfigErrors, Problem};
 pub use examples::{parse_examples, LabelledPost};
 pub use publishers::PublisherConfig;

@@ -82,6 +82,28 @@ impl fmt::Display for ChatUser {
     }
 }
 
+/// A Discord id (a "snowflake": a channel, guild, application or user), written in decimal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DiscordId(pub u64);
+
+impl FromStr for DiscordId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(DiscordId(n)),
+            _ => Err(format!(
+                "`{s}` is not a Discord id (a number such as 123456789012345678; turn on Developer Mode and use Copy ID)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DiscordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// An own account of a brand: `network:handle` (design §10).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OwnAccount {

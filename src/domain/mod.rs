@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use duration::HumanDuration;
-pub use ids::{ChatUser, Handle, MentionId, OwnAccount};
+pub use ids::{ChatUser, DiscordId, Handle, MentionId, OwnAccount};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
