@@ -2,6 +2,7 @@
 //! Fakes of third-party services for the integration tests.
 
 pub mod fake_bluesky;
+pub mod fake_discord;
 pub mod fake_hackernews;
 pub mod fake_llm;
 pub mod fake_mastodon;

@@ -1,0 +1,274 @@
+//! The Discord adapter end to end: the real serenity request builders and gateway client against
+//! a fake Discord on 127.0.0.1 — embeds and components as sent, thread notes, rate limits,
+//! Discord being down, the Ed25519-signed interactions endpoint, the gateway, deferred answers.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{json, Value};
+use support::fake_discord::{self as fd, FakeDiscord, APP_ID, BOT_TOKEN, CHANNEL_ID, GUILD_ID};
+use talkback::app::App;
+use talkback::chat::console;
+use talkback::clock::SystemClock;
+use talkback::config::{Config, Needs};
+use tokio::sync::watch;
+
+const REPLIER: &str = "412345678901234567";
+const STRANGER: &str = "499999999999999999";
+
+fn signing_key() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn post_line(id: &str, network: &str, text: &str) -> String {
+    json!({"network": network, "id": id, "url": format!("https://example.social/@bob/{id}"),
+           "author": {"handle": "@bob@example.social", "name": "Bob Smith"}, "text": text,
+           "created_at": "2026-11-20T10:00:00Z", "lang": "en"})
+    .to_string()
+        + "\n"
+}
+
+/// A config for the fake; `http_port` set: interactions over HTTP, else over the gateway.
+fn config(dir: &Path, fake: &FakeDiscord, http_port: Option<u16>, posts: &str) -> Config {
+    std::fs::write(dir.join("posts.jsonl"), posts).unwrap();
+    let mode = match http_port {
+        Some(port) => format!(
+            "public_key = \"{}\"\n\n[server]\nlisten = \"127.0.0.1:{port}\"",
+            hex::encode(signing_key().verifying_key().as_bytes())
+        ),
+        None => String::new(),
+    };
+    let text = format!(
+        r#"
+[store]
+path = "store"
+
+[[brands]]
+name = "Acme"
+query = "acme"
+channel = "alerts"
+
+[[sources]]
+kind = "replay"
+path = "posts.jsonl"
+every = "1s"
+
+[channels.alerts]
+discord = "{CHANNEL_ID}"
+
+[team]
+repliers = ["discord:{REPLIER}"]
+
+[chat.discord]
+api_url = "{}"
+token_env = "DISCORD_TOKEN"
+application_id = "{APP_ID}"
+guild_id = "{GUILD_ID}"
+{mode}
+"#,
+        fake.api_url
+    );
+    let env = |name: &str| (name == "DISCORD_TOKEN").then(|| BOT_TOKEN.to_string());
+    Config::from_str(&dir.join("talkback.toml"), &text, Needs::Everything, &env).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn start(config: Config) -> (watch::Sender<bool>, tokio::task::JoinHandle<anyhow::Result<()>>, PathBuf) {
+    let store = config.store.path.clone();
+    let app = App::build(config, &store, Arc::new(SystemClock), console::stdout()).unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    (stop, tokio::spawn(app.run(shutdown)), store)
+}
+
+fn replies(store: &Path) -> Vec<Value> {
+    std::fs::read_to_string(store.join("replies.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn custom_ids(message: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in message["components"].as_array().into_iter().flatten() {
+        for c in row["components"].as_array().into_iter().flatten() {
+            if let Some(id) = c["custom_id"].as_str() {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn field<'a>(embed: &'a Value, name: &str) -> &'a str {
+    embed["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .and_then(|f| f["value"].as_str())
+        .unwrap_or_else(|| panic!("no field {name} in {embed}"))
+}
+
+#[test]
+fn the_fakes_interactions_are_what_serenity_reads() {
+    use serenity::all::Interaction;
+    for v in [
+        fd::slash("1", REPLIER, "reply", &[("id", "1"), ("text", "hi")]),
+        fd::click("2", REPLIER, "1200000000000000001", "talkback:claim:1", None),
+        fd::click("3", REPLIER, "1200000000000000001", "talkback:snooze:1", Some(&["2h"])),
+        fd::modal_submit("4", REPLIER, "talkback:replyform:1", "hello"),
+        fd::ping(),
+    ] {
+        serde_json::from_value::<Interaction>(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}"));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn alerts_are_embeds_with_buttons_and_changes_edit_them_and_go_in_a_thread() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let posts = post_line("1", "mastodon", "Does acme support IPv6? It keeps failing for me")
+        + &post_line("2", "hackernews", "acme is a fine host");
+    let cfg = config(dir.path(), &fake, None, "");
+    let store_path = cfg.store.path.clone();
+    let app = App::build(cfg, &store_path, Arc::new(SystemClock), console::stdout()).unwrap();
+    let posts: Vec<talkback::domain::Post> = posts.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    app.pipeline().ingest(&posts, false).await.unwrap();
+    assert_eq!(app.dispatcher().post_pending().await.unwrap(), 2);
+
+    let posted = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages"));
+    assert_eq!(posted.len(), 2);
+    assert!(posted.iter().all(|c| c.auth.as_deref() == Some(&format!("Bot {BOT_TOKEN}")[..])));
+    let alert = &posted[0].body;
+    assert_eq!(alert["allowed_mentions"]["parse"], json!(["users"]));
+    let embed = &alert["embeds"][0];
+    assert_eq!(embed["title"], "#1 Acme · Mastodon");
+    assert_eq!(embed["url"], "https://example.social/@bob/1");
+    assert_eq!(embed["author"]["name"], "Bob Smith (@bob@example.social)");
+    assert!(embed["description"].as_str().unwrap().starts_with("> Does acme support IPv6?"));
+    assert_eq!(field(embed, "Intent"), "question");
+    assert!(field(embed, "Suggested replies").starts_with("**#1** "));
+    assert!(!field(embed, "Guidance").is_empty());
+    assert_eq!(field(embed, "Status"), "open");
+    assert_eq!(
+        custom_ids(alert)[..4],
+        ["talkback:reply:1:1", "talkback:claim:1", "talkback:dismiss:1", "talkback:snooze:1"]
+    );
+    assert!(custom_ids(alert).contains(&"talkback:reply:1:1".to_string()));
+    let snooze = &alert["components"][1]["components"][0];
+    assert_eq!(snooze["type"], 3);
+    assert_eq!(snooze["options"][1]["value"], "2h");
+    // A read-only network gets an Open link instead of Reply.
+    let hn = &posted[1].body["components"][0]["components"][0];
+    assert_eq!((hn["style"].as_u64(), hn["label"].as_str()), (Some(5), Some("Open")));
+
+    // A claim edits the alert and is said in a thread started on it.
+    let who = talkback::domain::ChatUser::new("discord", REPLIER);
+    let answer = app.commands().run(&who, "claim 1").await;
+    assert!(answer.contains("claimed"), "{answer}");
+    let message_id = fake.calls_to("POST", "/messages")[0].path.clone();
+    assert!(message_id.contains(CHANNEL_ID));
+    let alert_id = fake.calls().iter().find_map(|c| {
+        c.path.strip_prefix(&format!("/channels/{CHANNEL_ID}/messages/")).map(|id| id.split('/').next().unwrap().to_string())
+    });
+    let alert_id = alert_id.expect("the alert was edited or threaded");
+    let threads = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages/{alert_id}/threads"));
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].body["auto_archive_duration"], 10080);
+    let notes = fake.calls_to("POST", &format!("/channels/{alert_id}/messages"));
+    assert_eq!(notes.len(), 2, "one refused before the thread existed, one in it");
+    assert!(notes[1].body["content"].as_str().unwrap().contains(&format!("<@{REPLIER}>")));
+    let edits = fake.calls_to("PATCH", &format!("/channels/{CHANNEL_ID}/messages/{alert_id}"));
+    let edited = &edits.last().unwrap().body;
+    assert!(custom_ids(edited).contains(&"talkback:unclaim:1".to_string()));
+    assert!(field(&edited["embeds"][0], "Status").contains(&format!("claimed by <@{REPLIER}>")));
+
+    // The second note goes straight into the existing thread; dismissing removes the buttons.
+    app.commands().run(&who, "dismiss 1 spam").await;
+    assert_eq!(fake.calls_to("POST", "/threads").len(), 1);
+    let edited = fake.calls_to("PATCH", &format!("/messages/{alert_id}")).last().unwrap().body.clone();
+    assert_eq!(edited["components"], json!([]));
+    assert_eq!(edited["embeds"][0]["color"], 0x99AAB5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_thread_permission_notes_reply_to_the_alert() {
+    let fake = FakeDiscord::start().await;
+    fake.forbid_threads();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let store_path = cfg.store.path.clone();
+    let app = App::build(cfg, &store_path, Arc::new(SystemClock), console::stdout()).unwrap();
+    let post = serde_json::from_str(&post_line("1", "mastodon", "acme question")).unwrap();
+    app.pipeline().ingest(&[post], false).await.unwrap();
+    app.dispatcher().post_pending().await.unwrap();
+    let who = talkback::domain::ChatUser::new("discord", REPLIER);
+    app.commands().run(&who, "snooze 1 2h").await;
+    let to_channel = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages"));
+    let note = &to_channel.last().unwrap().body;
+    assert!(note["content"].as_str().unwrap().contains("snoozed"), "{note}");
+    assert!(note["message_reference"]["message_id"].is_string(), "{note}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_are_honoured_and_nothing_is_lost_while_discord_is_down() {
+    use talkback::chat::discord::DiscordChat;
+    use talkback::chat::{ChatAdapter, Dispatcher};
+
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let store = talkback::store::Store::open(&dir.path().join("store")).unwrap();
+    for i in 1..=4 {
+        let post: talkback::domain::Post =
+            serde_json::from_str(&post_line(&i.to_string(), "mastodon", &format!("acme question {i}"))).unwrap();
+        store.insert_mention("Acme", &post, None, false, chrono::Utc::now()).unwrap();
+    }
+    let clock: talkback::clock::SharedClock = Arc::new(SystemClock);
+    let http = reqwest::Client::new();
+
+    // Discord is down: nothing is posted and every mention stays pending.
+    let mut down = cfg.chat.discord.clone().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    down.api_url = format!("http://{closed}");
+    let chat: Arc<dyn ChatAdapter> = Arc::new(DiscordChat::new(&down, clock.clone(), http.clone()).unwrap());
+    let dispatcher = Dispatcher::new(&cfg, store.clone(), chat, |c| c.discord.as_ref());
+    assert!(dispatcher.post_pending().await.is_err());
+    assert_eq!(store.pending_alerts().unwrap().len(), 4);
+
+    // Back up: a 429 with retry_after 2.5 s, then a bucket used up for 3 s, then a global 429.
+    fake.rate_limit_next("POST", "/messages", 2.5, false);
+    fake.exhaust_bucket("/messages", 3.0);
+    let chat: Arc<dyn ChatAdapter> =
+        Arc::new(DiscordChat::new(cfg.chat.discord.as_ref().unwrap(), clock, http).unwrap());
+    let dispatcher = Dispatcher::new(&cfg, store.clone(), chat.clone(), |c| c.discord.as_ref());
+    assert_eq!(dispatcher.post_pending().await.unwrap(), 4);
+    assert!(store.pending_alerts().unwrap().is_empty());
+    let calls = fake.calls_to("POST", "/messages");
+    assert_eq!(calls.len(), 5, "one 429, then four alerts");
+    let gap = |a: usize, b: usize| calls[b].at - calls[a].at;
+    assert!(gap(0, 1) >= Duration::from_millis(2500), "waited for retry_after: {:?}", gap(0, 1));
+    assert!(gap(1, 2) >= Duration::from_secs(3), "waited for the bucket to reset: {:?}", gap(1, 2));
+    assert!(gap(2, 3) < Duration::from_secs(1), "no waiting while the bucket has room");
+
+    // A global limit holds back every route, not just the one that hit it.
+    fake.rate_limit_next("POST", "/messages", 4.0, true);
+    let to = talkback::chat::ChannelRef(CHANNEL_ID.into());
+    chat.say(&to, "first").await.unwrap();
+    let m = store.mention(talkback::domain::MentionId(1)).unwrap();
+    chat.update_alert(m.alert.as_ref().unwrap(), &[m.clone()]).await.unwrap();
+    let said = fake.calls_to("POST", "/messages");
+    let edit = fake.calls_to("PATCH", "").pop().unwrap();
+    assert!(edit.at - said[said.len() - 2].at >= Duration::from_secs(4));
+
+    // Past the retries, the caller hears "rate limited" and the mention stays pending.
+    for _ in 0..5 {
+        fake.rate_limit_next("POST", "/messages", 1.0, false);
+    }
+    let err = chat.say(&to, "again").await.unwrap_err();
+    assert!(matches!(err, talkback::chat::ChatError::RateLimited(Some(_))), "{err:?}");
+}
