@@ -4,18 +4,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 use support::fake_discord::{self as fd, FakeDiscord, APP_ID, BOT_TOKEN, CHANNEL_ID, GUILD_ID};
+use support::running::{replies, start};
 use talkback::app::App;
 use talkback::chat::console;
 use talkback::clock::SystemClock;
 use talkback::config::{Config, Needs};
-use tokio::sync::watch;
 
 const REPLIER: &str = "412345678901234567";
 const STRANGER: &str = "499999999999999999";
@@ -76,21 +76,6 @@ guild_id = "{GUILD_ID}"
     Config::from_str(&dir.join("talkback.toml"), &text, Needs::Everything, &env).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn start(config: Config) -> (watch::Sender<bool>, tokio::task::JoinHandle<anyhow::Result<()>>, PathBuf) {
-    let store = config.store.path.clone();
-    let app = App::build(config, &store, Arc::new(SystemClock), console::stdout()).unwrap();
-    let (stop, shutdown) = watch::channel(false);
-    (stop, tokio::spawn(app.run(shutdown)), store)
-}
-
-fn replies(store: &Path) -> Vec<Value> {
-    std::fs::read_to_string(store.join("replies.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn custom_ids(message: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for row in message["components"].as_array().into_iter().flatten() {
@@ -142,21 +127,31 @@ async fn alerts_are_embeds_with_buttons_and_changes_edit_them_and_go_in_a_thread
 
     let posted = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages"));
     assert_eq!(posted.len(), 2);
-    assert!(posted.iter().all(|c| c.auth.as_deref() == Some(&format!("Bot {BOT_TOKEN}")[..])));
+    assert!(posted
+        .iter()
+        .all(|c| c.auth.as_deref() == Some(&format!("Bot {BOT_TOKEN}")[..])));
     let alert = &posted[0].body;
     assert_eq!(alert["allowed_mentions"]["parse"], json!(["users"]));
     let embed = &alert["embeds"][0];
     assert_eq!(embed["title"], "#1 Acme · Mastodon");
     assert_eq!(embed["url"], "https://example.social/@bob/1");
     assert_eq!(embed["author"]["name"], "Bob Smith (@bob@example.social)");
-    assert!(embed["description"].as_str().unwrap().starts_with("> Does acme support IPv6?"));
+    assert!(embed["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("> Does acme support IPv6?"));
     assert_eq!(field(embed, "Intent"), "question");
     assert!(field(embed, "Suggested replies").starts_with("**#1** "));
     assert!(!field(embed, "Guidance").is_empty());
     assert_eq!(field(embed, "Status"), "open");
     assert_eq!(
         custom_ids(alert)[..4],
-        ["talkback:reply:1:1", "talkback:claim:1", "talkback:dismiss:1", "talkback:snooze:1"]
+        [
+            "talkback:reply:1:1",
+            "talkback:claim:1",
+            "talkback:dismiss:1",
+            "talkback:snooze:1"
+        ]
     );
     assert!(custom_ids(alert).contains(&"talkback:reply:1:1".to_string()));
     let snooze = &alert["components"][1]["components"][0];
@@ -173,7 +168,9 @@ async fn alerts_are_embeds_with_buttons_and_changes_edit_them_and_go_in_a_thread
     let message_id = fake.calls_to("POST", "/messages")[0].path.clone();
     assert!(message_id.contains(CHANNEL_ID));
     let alert_id = fake.calls().iter().find_map(|c| {
-        c.path.strip_prefix(&format!("/channels/{CHANNEL_ID}/messages/")).map(|id| id.split('/').next().unwrap().to_string())
+        c.path
+            .strip_prefix(&format!("/channels/{CHANNEL_ID}/messages/"))
+            .map(|id| id.split('/').next().unwrap().to_string())
     });
     let alert_id = alert_id.expect("the alert was edited or threaded");
     let threads = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages/{alert_id}/threads"));
@@ -181,7 +178,10 @@ async fn alerts_are_embeds_with_buttons_and_changes_edit_them_and_go_in_a_thread
     assert_eq!(threads[0].body["auto_archive_duration"], 10080);
     let notes = fake.calls_to("POST", &format!("/channels/{alert_id}/messages"));
     assert_eq!(notes.len(), 2, "one refused before the thread existed, one in it");
-    assert!(notes[1].body["content"].as_str().unwrap().contains(&format!("<@{REPLIER}>")));
+    assert!(notes[1].body["content"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("<@{REPLIER}>")));
     let edits = fake.calls_to("PATCH", &format!("/channels/{CHANNEL_ID}/messages/{alert_id}"));
     let edited = &edits.last().unwrap().body;
     assert!(custom_ids(edited).contains(&"talkback:unclaim:1".to_string()));
@@ -190,7 +190,12 @@ async fn alerts_are_embeds_with_buttons_and_changes_edit_them_and_go_in_a_thread
     // The second note goes straight into the existing thread; dismissing removes the buttons.
     app.commands().run(&who, "dismiss 1 spam").await;
     assert_eq!(fake.calls_to("POST", "/threads").len(), 1);
-    let edited = fake.calls_to("PATCH", &format!("/messages/{alert_id}")).last().unwrap().body.clone();
+    let edited = fake
+        .calls_to("PATCH", &format!("/messages/{alert_id}"))
+        .last()
+        .unwrap()
+        .body
+        .clone();
     assert_eq!(edited["components"], json!([]));
     assert_eq!(edited["embeds"][0]["color"], 0x99AAB5);
 }
@@ -226,14 +231,19 @@ async fn rate_limits_are_honoured_and_nothing_is_lost_while_discord_is_down() {
     for i in 1..=4 {
         let post: talkback::domain::Post =
             serde_json::from_str(&post_line(&i.to_string(), "mastodon", &format!("acme question {i}"))).unwrap();
-        store.insert_mention("Acme", &post, None, false, chrono::Utc::now()).unwrap();
+        store
+            .insert_mention("Acme", &post, None, false, chrono::Utc::now())
+            .unwrap();
     }
     let clock: talkback::clock::SharedClock = Arc::new(SystemClock);
     let http = reqwest::Client::new();
 
     // Discord is down: nothing is posted and every mention stays pending.
     let mut down = cfg.chat.discord.clone().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     down.api_url = format!("http://{closed}");
     let chat: Arc<dyn ChatAdapter> = Arc::new(DiscordChat::new(&down, clock.clone(), http.clone()).unwrap());
     let dispatcher = Dispatcher::new(&cfg, store.clone(), chat, |c| c.discord.as_ref());
@@ -251,16 +261,29 @@ async fn rate_limits_are_honoured_and_nothing_is_lost_while_discord_is_down() {
     let calls = fake.calls_to("POST", "/messages");
     assert_eq!(calls.len(), 5, "one 429, then four alerts");
     let gap = |a: usize, b: usize| calls[b].at - calls[a].at;
-    assert!(gap(0, 1) >= Duration::from_millis(2500), "waited for retry_after: {:?}", gap(0, 1));
-    assert!(gap(1, 2) >= Duration::from_secs(3), "waited for the bucket to reset: {:?}", gap(1, 2));
-    assert!(gap(2, 3) < Duration::from_secs(1), "no waiting while the bucket has room");
+    assert!(
+        gap(0, 1) >= Duration::from_millis(2500),
+        "waited for retry_after: {:?}",
+        gap(0, 1)
+    );
+    assert!(
+        gap(1, 2) >= Duration::from_secs(3),
+        "waited for the bucket to reset: {:?}",
+        gap(1, 2)
+    );
+    assert!(
+        gap(2, 3) < Duration::from_secs(1),
+        "no waiting while the bucket has room"
+    );
 
     // A global limit holds back every route, not just the one that hit it.
     fake.rate_limit_next("POST", "/messages", 4.0, true);
     let to = talkback::chat::ChannelRef(CHANNEL_ID.into());
     chat.say(&to, "first").await.unwrap();
     let m = store.mention(talkback::domain::MentionId(1)).unwrap();
-    chat.update_alert(m.alert.as_ref().unwrap(), &[m.clone()]).await.unwrap();
+    chat.update_alert(m.alert.as_ref().unwrap(), std::slice::from_ref(&m))
+        .await
+        .unwrap();
     let said = fake.calls_to("POST", "/messages");
     let edit = fake.calls_to("PATCH", "").pop().unwrap();
     assert!(edit.at - said[said.len() - 2].at >= Duration::from_secs(4));
@@ -270,5 +293,392 @@ async fn rate_limits_are_honoured_and_nothing_is_lost_while_discord_is_down() {
         fake.rate_limit_next("POST", "/messages", 1.0, false);
     }
     let err = chat.say(&to, "again").await.unwrap_err();
-    assert!(matches!(err, talkback::chat::ChatError::RateLimited(Some(_))), "{err:?}");
+    assert!(
+        matches!(err, talkback::chat::ChatError::RateLimited(Some(_))),
+        "{err:?}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn wait_for_server(port: u16) {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// How a test signs an interaction request.
+enum Sig {
+    Valid,
+    /// Signed at this many seconds before now.
+    Aged(i64),
+    /// Signed by a key that is not the application's.
+    WrongKey,
+    /// Signed, then the body was changed.
+    Tampered,
+    Unsigned,
+}
+
+/// POSTs an interaction to the app's endpoint; returns the status and the JSON answer.
+async fn interact(port: u16, body: &Value, sig: Sig) -> (u16, Value) {
+    let body = body.to_string();
+    let now = chrono::Utc::now().timestamp();
+    let ts = match sig {
+        Sig::Aged(secs) => now - secs,
+        _ => now,
+    }
+    .to_string();
+    let key = match sig {
+        Sig::WrongKey => SigningKey::from_bytes(&[9u8; 32]),
+        _ => signing_key(),
+    };
+    let signature = hex::encode(key.sign(format!("{ts}{body}").as_bytes()).to_bytes());
+    let sent = match sig {
+        Sig::Tampered => body.replacen("talkback", "talkbacc", 1),
+        _ => body,
+    };
+    let mut req = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/discord/interactions"))
+        .header("content-type", "application/json")
+        .body(sent);
+    if !matches!(sig, Sig::Unsigned) {
+        req = req
+            .header("x-signature-ed25519", signature)
+            .header("x-signature-timestamp", ts);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_http_endpoint_verifies_signatures_and_a_slash_reply_goes_out_once() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let posts = post_line("1", "mastodon", "Does acme support IPv6?")
+        + &post_line("2", "mastodon", "acme billing question")
+        + &post_line("3", "mastodon", "acme status page?");
+    let (stop, task, store) = start(config(dir.path(), &fake, Some(port), &posts));
+    wait_for_server(port).await;
+    fake.wait_for("POST", &format!("/channels/{CHANNEL_ID}/messages"), 3)
+        .await;
+    let registered = fake
+        .wait_for("PUT", &format!("/applications/{APP_ID}/guilds/{GUILD_ID}/commands"), 1)
+        .await;
+    assert_eq!(registered[0].body[0]["name"], "talkback");
+
+    // PING → PONG when signed; forged, tampered, stale and unsigned requests get 401.
+    assert_eq!(interact(port, &fd::ping(), Sig::Valid).await, (200, json!({"type": 1})));
+    let claim = fd::click("10", REPLIER, "1200000000000000001", "talkback:claim:1", None);
+    for bad in [Sig::WrongKey, Sig::Tampered, Sig::Aged(600), Sig::Unsigned] {
+        assert_eq!(interact(port, &claim, bad).await.0, 401);
+    }
+    assert!(
+        interact(port, &claim, Sig::Aged(30)).await.0 == 200,
+        "a little clock skew is fine"
+    );
+
+    // Someone outside team.repliers is refused, privately, with the setting named.
+    let (status, answer) = interact(
+        port,
+        &fd::slash("11", STRANGER, "reply", &[("id", "1"), ("text", "hi")]),
+        Sig::Valid,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["type"], 4);
+    assert_eq!(answer["data"]["flags"], 64, "ephemeral");
+    assert!(
+        answer["data"]["content"].as_str().unwrap().contains("team.repliers"),
+        "{answer}"
+    );
+
+    // Slash reply → one reply on the network → the alert edited and the thread told.
+    let slash = fd::slash(
+        "12",
+        REPLIER,
+        "reply",
+        &[("id", "#1"), ("text", "Yes, IPv6 works everywhere!")],
+    );
+    let (_, answer) = interact(port, &slash, Sig::Valid).await;
+    assert!(
+        answer["data"]["content"].as_str().unwrap().starts_with("Replied to #1"),
+        "{answer}"
+    );
+    let sent = replies(&store);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["text"], "Yes, IPv6 works everywhere!");
+    let alert_id = alerts_message_id(&fake, 0);
+    let edits = fake.wait_for("PATCH", &format!("/messages/{alert_id}"), 2).await;
+    let last = &edits.last().unwrap().body;
+    assert!(field(&last["embeds"][0], "Status").starts_with("answered"), "{last}");
+    assert_eq!(last["components"], json!([]));
+    assert_eq!(last["embeds"][0]["color"], 0x57F287);
+
+    // Usage errors answer with usage; `list` comes back as a code block.
+    let (_, answer) = interact(
+        port,
+        &fd::slash("13", REPLIER, "snooze", &[("id", "2"), ("duration", "soon")]),
+        Sig::Valid,
+    )
+    .await;
+    assert!(
+        answer["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("usage: /talkback snooze <id> <duration>"),
+        "{answer}"
+    );
+    let (_, answer) = interact(port, &fd::slash("14", REPLIER, "list", &[]), Sig::Valid).await;
+    let listed = answer["data"]["content"].as_str().unwrap();
+    assert!(listed.starts_with("```") && listed.contains("#2"), "{listed}");
+
+    // The Reply button opens a modal prefilled with suggestion 1; submitting it replies.
+    let second = alerts_message_id(&fake, 1);
+    let (_, modal) = interact(
+        port,
+        &fd::click("15", REPLIER, &second, "talkback:reply:2:1", None),
+        Sig::Valid,
+    )
+    .await;
+    assert_eq!(modal["type"], 9, "{modal}");
+    assert_eq!(modal["data"]["custom_id"], "talkback:replyform:2");
+    let input = &modal["data"]["components"][0]["components"][0];
+    assert_eq!(input["custom_id"], "text");
+    assert!(!input["value"].as_str().unwrap().is_empty(), "prefilled: {input}");
+    let (_, empty) = interact(
+        port,
+        &fd::modal_submit("16", REPLIER, "talkback:replyform:2", "  "),
+        Sig::Valid,
+    )
+    .await;
+    assert_eq!(empty["data"]["content"], "Write a reply first.");
+    let (_, done) = interact(
+        port,
+        &fd::modal_submit("17", REPLIER, "talkback:replyform:2", "Billing is in Settings."),
+        Sig::Valid,
+    )
+    .await;
+    assert!(
+        done["data"]["content"].as_str().unwrap().starts_with("Replied to #2"),
+        "{done}"
+    );
+    assert_eq!(replies(&store).len(), 2);
+
+    // The snooze menu.
+    let third = alerts_message_id(&fake, 2);
+    let (_, snoozed) = interact(
+        port,
+        &fd::click("18", STRANGER, &third, "talkback:snooze:3", Some(&["2h"])),
+        Sig::Valid,
+    )
+    .await;
+    assert!(
+        snoozed["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("#3 snoozed until"),
+        "{snoozed}"
+    );
+    let (_, shown) = interact(port, &fd::slash("19", STRANGER, "show", &[("id", "3")]), Sig::Valid).await;
+    assert!(
+        shown["data"]["content"].as_str().unwrap().contains("snoozed until"),
+        "{shown}"
+    );
+
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    assert_eq!(replies(&store).len(), 2, "nothing sent twice");
+}
+
+/// The id of the `n`th alert message talkback posted in the alert channel.
+fn alerts_message_id(fake: &FakeDiscord, n: usize) -> String {
+    // The fake numbers messages in order from 1200000000000000001.
+    let posted = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages"));
+    assert!(posted.len() > n);
+    (1_200_000_000_000_000_001u64 + n as u64).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_gateway_interactions_are_answered_through_the_callback() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (stop, task, store) = start(config(
+        dir.path(),
+        &fake,
+        None,
+        &post_line("1", "mastodon", "acme question"),
+    ));
+    let identify = fake.wait_identify().await;
+    assert_eq!(
+        identify["d"]["token"].as_str().map(|t| t.trim_start_matches("Bot ")),
+        Some(BOT_TOKEN)
+    );
+    assert_eq!(identify["d"]["intents"], 0, "no privileged intents needed");
+    fake.wait_for("POST", &format!("/channels/{CHANNEL_ID}/messages"), 1)
+        .await;
+
+    fake.dispatch(fd::slash("21", REPLIER, "list", &[]));
+    let answered = fake
+        .wait_for("POST", &format!("/interactions/21/{}/callback", fd::token("21")), 1)
+        .await;
+    assert_eq!(answered[0].body["type"], 4);
+    assert_eq!(answered[0].body["data"]["flags"], 64);
+    assert!(
+        answered[0].body["data"]["content"].as_str().unwrap().contains("#1"),
+        "{:?}",
+        answered[0].body
+    );
+
+    fake.dispatch(fd::click(
+        "22",
+        REPLIER,
+        "1200000000000000001",
+        "talkback:reply:1:2",
+        None,
+    ));
+    let modal = fake
+        .wait_for("POST", &format!("/interactions/22/{}/callback", fd::token("22")), 1)
+        .await;
+    assert_eq!(modal[0].body["type"], 9);
+    fake.dispatch(fd::modal_submit("23", REPLIER, "talkback:replyform:1", "Thanks Bob!"));
+    let done = fake
+        .wait_for("POST", &format!("/interactions/23/{}/callback", fd::token("23")), 1)
+        .await;
+    assert!(
+        done[0].body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Replied to #1"),
+        "{:?}",
+        done[0].body
+    );
+    assert_eq!(replies(&store).len(), 1);
+
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// A publisher as slow as a struggling network.
+struct SlowPublisher;
+
+#[async_trait::async_trait]
+impl talkback::publish::Publisher for SlowPublisher {
+    async fn publish(
+        &self,
+        reply: &talkback::publish::Reply,
+    ) -> Result<talkback::publish::Published, talkback::publish::PublishError> {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        Ok(talkback::publish::Published {
+            post_id: format!("slow-{}", reply.key),
+            url: None,
+        })
+    }
+    async fn find_existing(
+        &self,
+        _: &talkback::publish::Reply,
+    ) -> Result<Option<talkback::publish::Published>, talkback::publish::PublishError> {
+        Ok(None)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn work_past_discords_deadline_is_deferred_and_the_answer_follows() {
+    use talkback::chat::discord::inbound::DiscordInbound;
+    use talkback::chat::discord::DiscordChat;
+    use talkback::chat::Commands;
+    use talkback::publish::Outbox;
+
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let store = talkback::store::Store::open(&dir.path().join("store")).unwrap();
+    let post: talkback::domain::Post = serde_json::from_str(&post_line("1", "mastodon", "acme question")).unwrap();
+    store
+        .insert_mention("Acme", &post, None, false, chrono::Utc::now())
+        .unwrap();
+    let clock: talkback::clock::SharedClock = Arc::new(SystemClock);
+    let chat = Arc::new(
+        DiscordChat::new(
+            cfg.chat.discord.as_ref().unwrap(),
+            clock.clone(),
+            reqwest::Client::new(),
+        )
+        .unwrap(),
+    );
+    let outbox = Outbox::new(store.clone(), clock.clone())
+        .with_brands(&cfg.brands)
+        .with_publisher(talkback::domain::Network::Mastodon, Arc::new(SlowPublisher));
+    let commands = Commands::new(
+        store.clone(),
+        Arc::new(outbox),
+        clock,
+        chat.clone(),
+        cfg.team.clone(),
+        vec!["Acme".into()],
+    );
+    let inbound = Arc::new(DiscordInbound {
+        commands: Arc::new(commands),
+        rest: chat.rest(),
+        store,
+        application_id: chat.application_id(),
+    });
+    let slash = fd::slash("31", REPLIER, "reply", &[("id", "1"), ("text", "On it!")]);
+    let answer = inbound.respond(serde_json::from_value(slash).unwrap()).await;
+    let now = serde_json::to_value(&answer.now).unwrap();
+    assert_eq!(now["type"], 5, "deferred: {now}");
+    assert_eq!(now["data"]["flags"], 64, "ephemeral");
+    let later = answer.later.expect("the work goes on");
+    inbound.finish(&fd::token("31"), later).await;
+    let edits = fake.calls_to(
+        "PATCH",
+        &format!("/webhooks/{APP_ID}/{}/messages/@original", fd::token("31")),
+    );
+    assert_eq!(edits.len(), 1);
+    assert!(
+        edits[0].body["content"].as_str().unwrap().starts_with("Replied to #1"),
+        "{:?}",
+        edits[0].body
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_digest_chart_is_uploaded_as_an_attachment() {
+    use talkback::chat::discord::DiscordChat;
+    use talkback::chat::{ChannelRef, ChatAdapter, ChatFile};
+
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let chat = DiscordChat::new(
+        cfg.chat.discord.as_ref().unwrap(),
+        Arc::new(SystemClock),
+        reqwest::Client::new(),
+    )
+    .unwrap();
+    let png = b"\x89PNG\r\n\x1a\n fake image bytes".to_vec();
+    let file = ChatFile {
+        name: "acme-week-2026-11-23.png".into(),
+        title: "Acme: replies vs broadcasts".into(),
+        bytes: png.clone(),
+        comment: "Acme digest for Monday".into(),
+    };
+    chat.post_file(&ChannelRef(CHANNEL_ID.into()), &file).await.unwrap();
+    let sent = fake.calls_to("POST", &format!("/channels/{CHANNEL_ID}/messages"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].body["content"], "Acme digest for Monday");
+    assert_eq!(sent[0].body["attachments"][0]["filename"], "acme-week-2026-11-23.png");
+    assert!(sent[0].file.as_ref().unwrap().starts_with(&png));
 }

@@ -3,18 +3,16 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use support::fake_slack::FakeSlack;
-use talkback::app::App;
-use talkback::chat::console;
+use support::running::{replies, start};
 use talkback::clock::SystemClock;
 use talkback::config::{Config, Needs};
-use tokio::sync::watch;
 
 const REPLIER: &str = "U0123ABC";
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -75,27 +73,6 @@ bot_token_env = "SLACK_BOT_TOKEN"
         _ => None,
     };
     Config::from_str(&dir.join("talkback.toml"), &text, Needs::Everything, &env).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn start(
-    config: Config,
-) -> (
-    watch::Sender<bool>,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-    PathBuf,
-) {
-    let store = config.store.path.clone();
-    let app = App::build(config, &store, Arc::new(SystemClock), console::stdout()).unwrap();
-    let (stop, shutdown) = watch::channel(false);
-    (stop, tokio::spawn(app.run(shutdown)), store)
-}
-
-fn replies(store: &Path) -> Vec<Value> {
-    std::fs::read_to_string(store.join("replies.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn command(envelope: &str, user: &str, text: &str) -> Value {

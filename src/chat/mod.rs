@@ -4,11 +4,11 @@
 
 pub mod command;
 pub mod console;
+pub mod discord;
 pub mod dispatch;
 pub mod handlers;
 pub mod render;
 mod replies;
-pub mod discord;
 pub mod slack;
 
 use async_trait::async_trait;

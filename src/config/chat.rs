@@ -3,9 +3,9 @@
 use secrecy::SecretString;
 
 use super::diag::Diagnostics;
-use crate::domain::DiscordId;
 use super::section::Section;
 use super::Needs;
+use crate::domain::DiscordId;
 
 #[derive(Debug, Clone, Default)]
 pub struct ChatConfig {

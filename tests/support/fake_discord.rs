@@ -108,16 +108,21 @@ impl FakeDiscord {
             .collect()
     }
 
-    /// Waits until at least `n` calls match.
+    /// Waits until at least `n` calls match (for tests on real time; fails after 30 s).
     pub async fn wait_for(&self, method: &str, suffix: &str, n: usize) -> Vec<Call> {
-        loop {
-            let notified = self.changed.notified();
-            let got = self.calls_to(method, suffix);
-            if got.len() >= n {
-                return got;
+        let wait = async {
+            loop {
+                let notified = self.changed.notified();
+                let got = self.calls_to(method, suffix);
+                if got.len() >= n {
+                    return got;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+            .await
+            .unwrap_or_else(|_| panic!("no {n} calls to {method} …{suffix}; calls: {:#?}", self.calls()))
     }
 
     /// The next call with `method` and a path containing `path_contains` fails.
@@ -236,7 +241,10 @@ async fn api(State(f): State<FakeDiscord>, method: Method, uri: Uri, headers: He
     } else {
         (serde_json::from_slice(&body).unwrap_or(Value::Null), None)
     };
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(String::from);
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     let mut inner = f.inner.lock().unwrap();
     inner.calls.push(Call {
         method: method.to_string(),
@@ -265,7 +273,10 @@ fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Valu
         ("x-ratelimit-limit".to_string(), "5".to_string()),
         ("x-ratelimit-remaining".to_string(), "4".to_string()),
         ("x-ratelimit-reset-after".to_string(), "1.000".to_string()),
-        ("x-ratelimit-bucket".to_string(), "80c17d2f203122d936070c88c8d10f33".to_string()),
+        (
+            "x-ratelimit-bucket".to_string(),
+            "80c17d2f203122d936070c88c8d10f33".to_string(),
+        ),
     ];
     if let Some((p, after)) = inner.exhaust.clone() {
         if path.contains(&p) {
@@ -324,7 +335,9 @@ fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Valu
             )
         }
         ("POST", ["interactions", _, _, "callback"]) => StatusCode::NO_CONTENT.into_response(),
-        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => ok(message_object("1300000000000000200", CHANNEL_ID, sent)),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
+            ok(message_object("1300000000000000200", CHANNEL_ID, sent))
+        }
         _ => answer(404, json!({"message": "404: Not Found", "code": 0}), &limits),
     }
 }
@@ -376,6 +389,11 @@ async fn gateway(f: FakeDiscord, mut ws: WebSocket) {
     }
 }
 
+/// The token Discord gives the interaction `id` (for its callback and follow-ups).
+pub fn token(id: &str) -> String {
+    format!("aW50ZXJhY3Rpb246{id}OnRva2Vu")
+}
+
 /// The fields every interaction Discord sends carries, for a user in our guild's channel.
 fn interaction(kind: u8, id: &str, user: &str, data: Value) -> Value {
     json!({
@@ -386,7 +404,7 @@ fn interaction(kind: u8, id: &str, user: &str, data: Value) -> Value {
         "member": {"user": user_object(user, "ann", false), "roles": [], "joined_at": "2025-01-01T00:00:00.000000+00:00",
                    "deaf": false, "mute": false, "flags": 0, "pending": false, "nick": null, "avatar": null,
                    "premium_since": null, "communication_disabled_until": null, "permissions": "2248473465835073"},
-        "token": format!("aW50ZXJhY3Rpb246{id}OnRva2Vu"), "version": 1, "app_permissions": "2248473465835073",
+        "token": token(id), "version": 1, "app_permissions": "2248473465835073",
         "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "entitlement_sku_ids": [],
         "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0, "attachment_size_limit": 10_485_760
     })

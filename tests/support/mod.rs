@@ -12,3 +12,4 @@ pub mod fake_slack;
 pub mod fake_x;
 pub mod outbox;
 pub mod recording_chat;
+pub mod running;

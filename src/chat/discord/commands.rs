@@ -41,7 +41,9 @@ pub fn placeholders(usage: &str) -> Vec<(&str, bool)> {
             if let Some(n) = w.strip_prefix('<').and_then(|w| w.strip_suffix('>')) {
                 Some((n, true))
             } else {
-                w.strip_prefix('[').and_then(|w| w.strip_suffix(']')).map(|n| (n, false))
+                w.strip_prefix('[')
+                    .and_then(|w| w.strip_suffix(']'))
+                    .map(|n| (n, false))
             }
         })
         .collect()
@@ -99,11 +101,24 @@ mod tests {
         assert_eq!(subs.len(), USAGE.len());
         let reply = subs.iter().find(|s| s["name"] == "reply").unwrap();
         assert_eq!(reply["type"], 1);
-        let names: Vec<&str> = reply["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = reply["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["id", "text"]);
-        assert!(reply["options"].as_array().unwrap().iter().all(|o| o["type"] == 3 && o["required"] == true));
+        assert!(reply["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["type"] == 3 && o["required"] == true));
         let stats = subs.iter().find(|s| s["name"] == "stats").unwrap();
-        assert!(stats["options"].as_array().unwrap().iter().all(|o| o["required"] == false));
+        assert!(stats["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["required"] == false));
         for s in subs {
             assert!(s["description"].as_str().unwrap().chars().count() <= DESCRIPTION_MAX);
         }

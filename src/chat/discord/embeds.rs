@@ -110,7 +110,13 @@ fn embed(m: &Mention, now: DateTime<Utc>) -> CreateEmbed {
         .rev()
         .take(3)
         .rev()
-        .map(|p| format!("↳ **{}**: {}", escape(&p.author_label()), escape(&snippet(&p.text, 300))))
+        .map(|p| {
+            format!(
+                "↳ **{}**: {}",
+                escape(&p.author_label()),
+                escape(&snippet(&p.text, 300))
+            )
+        })
         .collect();
     if !conversation.is_empty() {
         e = e.field("Conversation", fit(&conversation.join("\n"), FIELD_MAX), false);
@@ -120,7 +126,11 @@ fn embed(m: &Mention, now: DateTime<Utc>) -> CreateEmbed {
             .field("Intent", t.intent.to_string(), true)
             .field("Sentiment", t.sentiment.to_string(), true)
             .field("Posted", render::age(now, render::posted_at(m)), true)
-            .field("Guidance", fit(&format!("💡 {}", escape(&t.guidance)), FIELD_MAX), false);
+            .field(
+                "Guidance",
+                fit(&format!("💡 {}", escape(&t.guidance)), FIELD_MAX),
+                false,
+            );
         if !t.suggestions.is_empty() {
             let per = FIELD_MAX / t.suggestions.len() - 8;
             let lines: Vec<String> = t
@@ -184,13 +194,24 @@ fn components(m: &Mention) -> Vec<CreateActionRow> {
         .iter()
         .map(|(label, value)| CreateSelectMenuOption::new(*label, *value))
         .collect();
-    let snooze = CreateSelectMenu::new(format!("{PREFIX}:snooze:{id}"), CreateSelectMenuKind::String { options })
-        .placeholder("Snooze…");
+    let snooze = CreateSelectMenu::new(
+        format!("{PREFIX}:snooze:{id}"),
+        CreateSelectMenuKind::String { options },
+    )
+    .placeholder("Snooze…");
     let mut rows = vec![CreateActionRow::Buttons(first), CreateActionRow::SelectMenu(snooze)];
     let suggestions = m.triage.as_ref().map(|t| t.suggestions.len()).unwrap_or(0);
     if !read_only && suggestions > 0 {
         let uses = (1..=suggestions.min(5))
-            .map(|n| button("reply", id, Some(&n.to_string()), &format!("Use #{n}"), ButtonStyle::Secondary))
+            .map(|n| {
+                button(
+                    "reply",
+                    id,
+                    Some(&n.to_string()),
+                    &format!("Use #{n}"),
+                    ButtonStyle::Secondary,
+                )
+            })
             .collect();
         rows.push(CreateActionRow::Buttons(uses));
     }

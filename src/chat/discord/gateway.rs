@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{Context, EventHandler, GatewayIntents, Interaction, Ready, ShardManager};
-use serenity::http::{HttpBuilder, LightMethod, Route};
 use serenity::client::ClientBuilder;
+use serenity::http::{HttpBuilder, LightMethod, Route};
 use tokio::task::JoinHandle;
 
 use super::inbound::DiscordInbound;

@@ -85,5 +85,13 @@ async fn interactions(State(e): State<Endpoint>, headers: HeaderMap, body: Bytes
         let inbound = e.inbound.clone();
         tokio::spawn(async move { inbound.finish(&token, later).await });
     }
-    Json(answer.now).into_response()
+    // serenity writes `"data": null` for PONG and ACK; Discord documents them as `{"type": N}`.
+    let mut body = serde_json::to_value(&answer.now).unwrap_or_default();
+    if let Some(map) = body
+        .as_object_mut()
+        .filter(|m| m.get("data").is_some_and(|d| d.is_null()))
+    {
+        map.remove("data");
+    }
+    Json(body).into_response()
 }

@@ -42,7 +42,10 @@ pub struct Answer {
 
 impl Answer {
     fn now(response: CreateInteractionResponse) -> Answer {
-        Answer { now: response, later: None }
+        Answer {
+            now: response,
+            later: None,
+        }
     }
 }
 
@@ -240,10 +243,7 @@ mod tests {
             parse_custom_id("talkback:reply:42:2"),
             Some(("reply", MentionId(42), Some("2")))
         );
-        assert_eq!(
-            parse_custom_id("talkback:claim:7"),
-            Some(("claim", MentionId(7), None))
-        );
+        assert_eq!(parse_custom_id("talkback:claim:7"), Some(("claim", MentionId(7), None)));
         assert_eq!(parse_custom_id("other:claim:7"), None);
         assert_eq!(parse_custom_id("talkback:claim:x"), None);
     }
@@ -251,7 +251,10 @@ mod tests {
     #[test]
     fn long_answers_fit_discord_and_tables_go_in_code_blocks() {
         assert_eq!(format_answer("Claimed #4."), "Claimed #4.");
-        let table = (0..300).map(|i| format!("#{i} a line of the list")).collect::<Vec<_>>().join("\n");
+        let table = (0..300)
+            .map(|i| format!("#{i} a line of the list"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let out = format_answer(&table);
         assert!(out.starts_with("```\n#0 a line") && out.ends_with("more lines\n```"));
         assert!(out.chars().count() <= MESSAGE_MAX);

@@ -167,7 +167,9 @@ pub async fn register_until_done(
     loop {
         match chat.register_commands(guild).await {
             Ok(()) => {
-                let scope = guild.map(|g| format!("guild {g}")).unwrap_or_else(|| "all guilds".into());
+                let scope = guild
+                    .map(|g| format!("guild {g}"))
+                    .unwrap_or_else(|| "all guilds".into());
                 tracing::info!(%scope, "registered /talkback");
                 return;
             }
@@ -237,7 +239,11 @@ impl ChatAdapter for DiscordChat {
         };
         let body = Body::json(&edit)?;
         self.rest
-            .send(LightMethod::Patch, Route::ChannelMessage { channel_id, message_id }, body)
+            .send(
+                LightMethod::Patch,
+                Route::ChannelMessage { channel_id, message_id },
+                body,
+            )
             .await?;
         Ok(())
     }
@@ -293,7 +299,10 @@ mod tests {
 
     #[test]
     fn long_text_is_split_into_messages_discord_accepts() {
-        let text = (0..200).map(|i| format!("line {i} of a long digest")).collect::<Vec<_>>().join("\n");
+        let text = (0..200)
+            .map(|i| format!("line {i} of a long digest"))
+            .collect::<Vec<_>>()
+            .join("\n");
         let parts = messages(&text);
         assert!(parts.len() > 1);
         assert!(parts.iter().all(|p| p.chars().count() <= MESSAGE_MAX));

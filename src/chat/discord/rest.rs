@@ -163,11 +163,7 @@ impl Rest {
                 return Err(RestError::RateLimited(wait));
             }
             tries += 1;
-            tracing::warn!(
-                global,
-                "Discord rate limit; retrying in {:.1}s",
-                wait.as_secs_f64()
-            );
+            tracing::warn!(global, "Discord rate limit; retrying in {:.1}s", wait.as_secs_f64());
         }
     }
 
@@ -181,7 +177,10 @@ impl Rest {
         let built = req
             .build(&self.client, self.auth.expose_secret(), Some(&self.api_url))
             .map_err(|e| RestError::Transport(format!("cannot build the request: {e}")))?;
-        built.send().await.map_err(|e| RestError::Transport(e.without_url().to_string()))
+        built
+            .send()
+            .await
+            .map_err(|e| RestError::Transport(e.without_url().to_string()))
     }
 }
 
@@ -236,7 +235,10 @@ mod tests {
     fn retry_after_prefers_the_precise_body_and_notices_global_limits() {
         let mut h = HeaderMap::new();
         h.insert("retry-after", HeaderValue::from_static("3"));
-        let (d, g) = retry_after(&h, br#"{"message":"You are being rate limited.","retry_after":1.5,"global":false}"#);
+        let (d, g) = retry_after(
+            &h,
+            br#"{"message":"You are being rate limited.","retry_after":1.5,"global":false}"#,
+        );
         assert_eq!((d, g), (Duration::from_millis(1500), false));
         let (d, _) = retry_after(&h, b"not json");
         assert_eq!(d, Duration::from_secs(3));
