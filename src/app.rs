@@ -7,12 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use tokio::sync::{mpsc, watch};
 
 use crate::chat::console::{self, ConsoleChat, Output};
 use crate::chat::discord::gateway::Gateway;
 use crate::chat::discord::inbound::DiscordInbound;
+use crate::chat::discord::rest::RestError;
 use crate::chat::discord::{self, DiscordChat};
 use crate::chat::slack::http as slack_http;
 use crate::chat::slack::inbound::SlackInbound;
@@ -269,6 +270,9 @@ impl App {
         let mut l = Listeners::default();
         match discord.whoami().await {
             Ok(bot) => tracing::info!(%bot, "connected to Discord"),
+            Err(e @ RestError::Rejected { status: 401, .. }) => {
+                bail!("Discord refused the bot token named by [chat.discord] token_env: {e}")
+            }
             Err(e) => tracing::warn!(error = %e, "Discord is not answering yet; alerts wait until it does"),
         }
         l.register = Some(tokio::spawn(discord::register_until_done(

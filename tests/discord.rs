@@ -72,6 +72,7 @@ guild_id = "{GUILD_ID}"
 "#,
         fake.api_url
     );
+    std::fs::write(dir.join("talkback.toml"), &text).unwrap();
     let env = |name: &str| (name == "DISCORD_TOKEN").then(|| BOT_TOKEN.to_string());
     Config::from_str(&dir.join("talkback.toml"), &text, Needs::Everything, &env).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -681,4 +682,128 @@ async fn the_digest_chart_is_uploaded_as_an_attachment() {
     assert_eq!(sent[0].body["content"], "Acme digest for Monday");
     assert_eq!(sent[0].body["attachments"][0]["filename"], "acme-week-2026-11-23.png");
     assert!(sent[0].file.as_ref().unwrap().starts_with(&png));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn talkback_run_works_against_a_fake_discord_as_a_real_install_would() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    config(
+        dir.path(),
+        &fake,
+        None,
+        &post_line("7", "mastodon", "acme hosting question"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
+        .args(["run", "--config"])
+        .arg(dir.path())
+        .env("DISCORD_TOKEN", BOT_TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    fake.wait_identify().await;
+    let alert = fake
+        .wait_for("POST", &format!("/channels/{CHANNEL_ID}/messages"), 1)
+        .await;
+    assert_eq!(alert[0].body["embeds"][0]["title"], "#1 Acme · Mastodon");
+    fake.dispatch(fd::slash(
+        "41",
+        REPLIER,
+        "reply",
+        &[("id", "1"), ("text", "Thanks for asking!")],
+    ));
+    let done = fake
+        .wait_for("POST", &format!("/interactions/41/{}/callback", fd::token("41")), 1)
+        .await;
+    assert!(
+        done[0].body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Replied to #1"),
+        "{:?}",
+        done[0].body
+    );
+    assert_eq!(replies(&dir.path().join("store")).len(), 1);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "graceful stop exits 0: {exit:?}");
+}
+
+#[test]
+fn check_reports_every_discord_setting_problem_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r##"[[brands]]
+name = "Acme"
+query = "acme"
+channel = "alerts"
+
+[channels.alerts]
+discord = "#brand-mentions"
+
+[chat.discord]
+token_env = "DISCORD_TOKEN"
+public_key = "not-a-key"
+guild_id = "0"
+"##;
+    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
+        .args(["check", "--config"])
+        .arg(dir.path())
+        .env("DISCORD_TOKEN", BOT_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("talkback.toml:7:11: [channels.alerts]: `discord`: `#brand-mentions` is not a Discord id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("talkback.toml:9:1: [chat.discord]: missing required key `application_id`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`public_key`: expected the application's public key: 64 hex characters"),
+        "{err}"
+    );
+    assert!(err.contains("`guild_id`: `0` is not a Discord id"), "{err}");
+    assert!(!err.contains(BOT_TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_bot_token_stops_run_with_a_clear_message() {
+    let fake = FakeDiscord::start().await;
+    fake.fail_next(
+        "GET",
+        "/users/@me",
+        401,
+        json!({"message": "401: Unauthorized", "code": 0}),
+        &[],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &fake, None, "");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"));
+    cmd.args(["run", "--config"])
+        .arg(dir.path())
+        .env("DISCORD_TOKEN", BOT_TOKEN)
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Discord refused the bot token named by [chat.discord] token_env"),
+        "{err}"
+    );
+    assert!(!err.contains(BOT_TOKEN), "the token is never printed");
 }

@@ -161,15 +161,20 @@ impl FakeDiscord {
         self.inner.lock().unwrap().threads_forbidden = true;
     }
 
-    /// Every IDENTIFY received on the gateway.
+    /// The newest IDENTIFY received on the gateway (fails after 30 s without one).
     pub async fn wait_identify(&self) -> Value {
-        loop {
-            let notified = self.changed.notified();
-            if let Some(v) = self.inner.lock().unwrap().identifies.last().cloned() {
-                return v;
+        let wait = async {
+            loop {
+                let notified = self.changed.notified();
+                if let Some(v) = self.inner.lock().unwrap().identifies.last().cloned() {
+                    return v;
+                }
+                notified.await;
             }
-            notified.await;
-        }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+            .await
+            .expect("nobody identified on the gateway within 30 s")
     }
 
     /// Sends an INTERACTION_CREATE dispatch on the newest gateway connection.

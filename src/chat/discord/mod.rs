@@ -103,7 +103,7 @@ impl DiscordChat {
     }
 
     /// Checks the token (`GET /users/@me`); returns the bot's name.
-    pub async fn whoami(&self) -> Result<String, ChatError> {
+    pub async fn whoami(&self) -> Result<String, RestError> {
         #[derive(serde::Deserialize)]
         struct Me {
             username: String,
