@@ -127,6 +127,18 @@ impl Matcher {
             .collect()
     }
 
+    /// The same answer as `matching_brands`, by evaluating every brand's query on the post
+    /// with no prefilter: the reference the fast path is tested against.
+    pub fn matching_brands_exhaustive(&self, post: &Post) -> Vec<usize> {
+        let hay = Haystack::new(post);
+        self.brands
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.is_own_post(post) && b.query.root.eval(post, &hay))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     pub fn brands(&self) -> &[BrandRule] {
         &self.brands
     }
