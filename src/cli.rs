@@ -310,15 +310,21 @@ fn open_store(path: &Path) -> Result<Store, Exit> {
 fn each_post(mut f: impl FnMut(&Post, &mut dyn Write) -> std::io::Result<()>) -> Result<(), Exit> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for (i, line) in stdin.lock().lines().enumerate() {
-        let line = line.map_err(runtime)?;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut input = std::io::BufReader::with_capacity(256 * 1024, stdin.lock());
+    // One line buffer for the whole run: a firehose-sized input allocates no line twice.
+    let mut line = String::new();
+    for i in 1.. {
+        line.clear();
+        if input.read_line(&mut line).map_err(runtime)? == 0 {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<Post>(&line) {
             Ok(post) => f(&post, &mut out).map_err(runtime)?,
-            Err(e) => eprintln!("line {}: skipped, not a post: {e}", i + 1),
+            Err(e) => eprintln!("line {i}: skipped, not a post: {e}"),
         }
     }
     out.flush().map_err(runtime)

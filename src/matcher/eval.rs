@@ -14,6 +14,23 @@ pub(crate) fn fold(s: &str) -> String {
     }
 }
 
+/// `fold(s)` appended to `out`, without allocating when `out` has room: the per-post path.
+/// Char by char lowercasing differs from `str::to_lowercase` only in choosing `ς` or `σ`,
+/// which folding makes the same.
+pub(crate) fn fold_into(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    for c in s.chars() {
+        for l in c.to_lowercase() {
+            out.push(if l == 'ς' { 'σ' } else { l });
+        }
+    }
+}
+
 /// Letters, digits and `_`: the characters that may not touch a term's edges.
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
@@ -39,6 +56,11 @@ impl Pattern {
             bound_end: !prefix && last.is_some_and(is_word_char),
             words,
         }
+    }
+
+    /// The first word (folded): a post without it cannot match the pattern.
+    pub(crate) fn first_word(&self) -> Option<&str> {
+        self.words.first().map(String::as_str)
     }
 
     /// True when the pattern occurs in `hay` (folded text) with the boundaries it needs.
@@ -129,6 +151,27 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    /// First words of which at least one must occur in a post for the node to match it, or
+    /// `None` when no such set exists (a NOT, a field). For AND one child's set is enough:
+    /// the one with the fewest words, then the longest shortest word (the rarer).
+    pub(crate) fn required_words(&self) -> Option<Vec<&str>> {
+        match self {
+            Node::Text(p) => p.first_word().map(|w| vec![w]),
+            Node::Field(_) | Node::Not(_) => None,
+            Node::Or(items) => {
+                let mut all = Vec::new();
+                for n in items {
+                    all.extend(n.required_words()?);
+                }
+                Some(all)
+            }
+            Node::And(items) => items.iter().filter_map(Node::required_words).min_by_key(|ws| {
+                let shortest = ws.iter().map(|w| w.len()).min().unwrap_or(0);
+                (ws.len(), std::cmp::Reverse(shortest))
+            }),
+        }
+    }
+
     /// Collects the patterns that count for a match (not under an odd number of NOTs).
     pub(crate) fn positive_terms(&self, negated: bool, out: &mut Vec<String>) {
         match self {
@@ -139,9 +182,9 @@ impl Node {
         }
     }
 
-    pub(crate) fn eval(&self, post: &Post, hay: &Haystack) -> bool {
+    pub(crate) fn eval(&self, post: &Post, hay: &Haystack<'_>) -> bool {
         match self {
-            Node::Text(p) => hay.title.as_deref().is_some_and(|t| p.is_in(t)) || p.is_in(&hay.text),
+            Node::Text(p) => hay.title.is_some_and(|t| p.is_in(t)) || p.is_in(hay.text),
             Node::Field(f) => f.holds(post),
             Node::Not(n) => !n.eval(post, hay),
             Node::And(items) => items.iter().all(|n| n.eval(post, hay)),
@@ -151,17 +194,33 @@ impl Node {
 }
 
 /// A post's title and text, folded once and then shared by every brand's query.
-#[derive(Debug, Clone)]
-pub(crate) struct Haystack {
-    title: Option<String>,
-    text: String,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Haystack<'a> {
+    pub(crate) title: Option<&'a str>,
+    pub(crate) text: &'a str,
 }
 
-impl Haystack {
-    pub(crate) fn new(post: &Post) -> Haystack {
+/// Reusable buffers for a post's folded title and text.
+#[derive(Debug, Default)]
+pub(crate) struct Folded {
+    title: String,
+    text: String,
+    has_title: bool,
+}
+
+impl Folded {
+    /// Folds `post` into the buffers, reusing their memory.
+    pub(crate) fn fill(&mut self, post: &Post) -> Haystack<'_> {
+        self.title.clear();
+        self.text.clear();
+        self.has_title = post.title.is_some();
+        if let Some(t) = &post.title {
+            fold_into(t, &mut self.title);
+        }
+        fold_into(&post.text, &mut self.text);
         Haystack {
-            title: post.title.as_deref().map(fold),
-            text: fold(&post.text),
+            title: self.has_title.then_some(self.title.as_str()),
+            text: &self.text,
         }
     }
 }

@@ -7,14 +7,18 @@
 mod eval;
 mod lex;
 mod parse;
+mod prefilter;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::str::FromStr;
 
+use std::cell::RefCell;
+
 use crate::domain::{OwnAccount, Post};
-use eval::{Haystack, Node};
+use eval::{Folded, Node};
+use prefilter::Prefilter;
 
 /// Why a query string is not a valid query: the 1-based column (in chars) and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +76,8 @@ impl Query {
 
     /// True when the post matches the query (title or text). Knows nothing of own accounts.
     pub fn matches(&self, post: &Post) -> bool {
-        self.root.eval(post, &Haystack::new(post))
+        let mut folded = Folded::default();
+        self.root.eval(post, &folded.fill(post))
     }
 }
 
@@ -104,33 +109,66 @@ impl BrandRule {
     }
 }
 
-/// Every brand's rule, in config order.
-#[derive(Debug, Clone)]
+/// Every brand's rule, in config order, with the prefilter compiled from all their queries.
+#[derive(Clone)]
 pub struct Matcher {
     brands: Vec<BrandRule>,
+    prefilter: std::sync::Arc<Prefilter>,
+}
+
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher")
+            .field("brands", &self.brands)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-thread buffers for one post at a time, so matching a post allocates nothing unless it
+/// matches (the returned list).
+#[derive(Default)]
+struct Scratch {
+    folded: Folded,
+    candidates: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Matcher {
     pub fn new(brands: Vec<BrandRule>) -> Matcher {
-        Matcher { brands }
+        let prefilter = Prefilter::new(brands.iter().map(|b| &b.query.root));
+        Matcher {
+            brands,
+            prefilter: std::sync::Arc::new(prefilter),
+        }
     }
 
     /// Indices (config order) of the brands this post mentions; skips brands whose own account
-    /// wrote it.
+    /// wrote it. The prefilter picks the brands whose words occur; only those are evaluated.
     pub fn matching_brands(&self, post: &Post) -> Vec<usize> {
-        let hay = Haystack::new(post);
-        self.brands
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.is_own_post(post) && b.query.root.eval(post, &hay))
-            .map(|(i, _)| i)
-            .collect()
+        SCRATCH.with(|scratch| {
+            let Scratch { folded, candidates } = &mut *scratch.borrow_mut();
+            let hay = folded.fill(post);
+            let texts = [hay.text, hay.title.unwrap_or("")];
+            self.prefilter.candidates(&texts, candidates);
+            candidates
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| {
+                    let b = &self.brands[i];
+                    b.query.root.eval(post, &hay) && !b.is_own_post(post)
+                })
+                .collect()
+        })
     }
 
     /// The same answer as `matching_brands`, by evaluating every brand's query on the post
     /// with no prefilter: the reference the fast path is tested against.
     pub fn matching_brands_exhaustive(&self, post: &Post) -> Vec<usize> {
-        let hay = Haystack::new(post);
+        let mut folded = Folded::default();
+        let hay = folded.fill(post);
         self.brands
             .iter()
             .enumerate()

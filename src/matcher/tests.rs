@@ -384,3 +384,64 @@ fn search_terms_are_the_positive_words_and_phrases() {
         ["acme cloud", "acmecloud", "acme", "cloud", "hosting", "y"]
     );
 }
+
+#[test]
+fn the_prefilter_agrees_with_evaluating_every_brand() {
+    let queries = [
+        "acme",
+        "acmecloud",
+        "acme*",
+        r#""acme cloud" OR acmecloud OR (acme AND (cloud OR hosting)) -careers"#,
+        "cloud AND acme",
+        "network:reddit acme",
+        "lang:en (beta OR gamma)",
+        "@acme",
+        "#acme",
+        "c++",
+        "σοφία",
+        "ΣΟΦΙΑΣ",
+        "köln",
+        "東京",
+        "NOT NOT acme",
+        "-(x) y*",
+    ];
+    let rules = queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| BrandRule {
+            name: format!("b{i}"),
+            query: Query::parse(q).unwrap_or_else(|e| panic!("{q}: {e}")),
+            own_accounts: vec![],
+        })
+        .collect();
+    let m = Matcher::new(rules);
+    let texts = [
+        "ACMECloud is down",
+        "acme cloud hosting",
+        "I love Acme's cloud",
+        "macme acmes acme_x",
+        "ask @acme about #acme and c++",
+        "ΣΟΦΊΑ and σοφίας",
+        "Σοφιας",
+        "KÖLN und Köln",
+        "東京タワー",
+        "acme careers page",
+        "yellow gamma rays",
+        "",
+        "nothing here",
+    ];
+    for text in texts {
+        for title in [None, Some("Acme news"), Some("BETA")] {
+            for net in [Network::Reddit, Network::Mastodon] {
+                let p = post(text, title, net, Some("en-US"), None);
+                assert_eq!(
+                    m.matching_brands(&p),
+                    m.matching_brands_exhaustive(&p),
+                    "{text:?} / {title:?} on {net}"
+                );
+            }
+        }
+    }
+    let p = post("ACMECloud is down", None, Network::Mastodon, None, None);
+    assert_eq!(m.matching_brands(&p), [1, 2, 3]);
+}
