@@ -807,3 +807,55 @@ async fn a_refused_bot_token_stops_run_with_a_clear_message() {
     );
     assert!(!err.contains(BOT_TOKEN), "the token is never printed");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_longest_alerts_still_fit_discords_limits() {
+    use talkback::chat::discord::embeds;
+    use talkback::chat::discord::DiscordChat;
+    use talkback::chat::{ChannelRef, ChatAdapter};
+    use talkback::store::{Draft, Drafts, Mention, TriageResult};
+
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let chat = DiscordChat::new(
+        cfg.chat.discord.as_ref().unwrap(),
+        Arc::new(SystemClock),
+        reqwest::Client::new(),
+    )
+    .unwrap();
+    let markdown = "*bold* _it_ [link](x) `code` > quote | ~x~ # ".repeat(200);
+    let mut post: talkback::domain::Post = serde_json::from_str(&post_line("1", "reddit", &markdown)).unwrap();
+    post.title = Some("T*i*t_l_e ".repeat(60));
+    post.url = Some("https://example.social/a link with spaces".into());
+    let triage = TriageResult {
+        intent: talkback::domain::Intent::Question,
+        sentiment: talkback::domain::Sentiment::Negative,
+        guidance: "Be kind *and* quick. ".repeat(80),
+        suggestions: vec!["A long draft with _markdown_ ".repeat(400); 3],
+        drafts: Drafts::Llm { model: "m".repeat(300) },
+    };
+    let mut m = Mention::new(
+        talkback::domain::MentionId(1),
+        &"Acme".repeat(100),
+        post.clone(),
+        Some(triage),
+        chrono::Utc::now(),
+    );
+    m.conversation = vec![post.clone(), post.clone(), post];
+    m.drafts.push(Draft {
+        text: "x_".repeat(3000),
+        by: talkback::domain::ChatUser::new("discord", REPLIER),
+        at: chrono::Utc::now(),
+    });
+    let msg = chat
+        .post_alert(&ChannelRef(CHANNEL_ID.into()), &m)
+        .await
+        .expect("the fake, like Discord, accepts it");
+    chat.update_alert(&msg, std::slice::from_ref(&m)).await.unwrap();
+    let sent = &fake.calls_to("POST", "/messages")[0].body;
+    assert!(sent["embeds"][0].get("url").is_none(), "a URL with spaces is left out");
+    // A suggestion longer than Discord's form is not cut: the person is told how to send it.
+    let why = embeds::reply_modal(&m, 2).unwrap_err();
+    assert!(why.contains("/talkback reply 1 #2"), "{why}");
+}

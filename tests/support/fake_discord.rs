@@ -265,6 +265,38 @@ async fn api(State(f): State<FakeDiscord>, method: Method, uri: Uri, headers: He
     res
 }
 
+/// What real Discord refuses in a message body (its documented limits), as its 50035 error.
+fn invalid_message(sent: &Value) -> Option<String> {
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    if len(&sent["content"]) > 2000 {
+        return Some("content: Must be 2000 or fewer in length.".into());
+    }
+    let mut total = 0;
+    for e in sent["embeds"].as_array().into_iter().flatten() {
+        for (key, max) in [("title", 256), ("description", 4096)] {
+            if e.get(key).is_some() && !(1..=max).contains(&len(&e[key])) {
+                return Some(format!("embeds.{key}: must be 1 to {max} long"));
+            }
+            total += len(&e[key]);
+        }
+        if e.get("author").is_some() && !(1..=256).contains(&len(&e["author"]["name"])) {
+            return Some("embeds.author.name: must be 1 to 256 long".into());
+        }
+        total += len(&e["author"]["name"]) + len(&e["footer"]["text"]);
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        if fields.len() > 25 {
+            return Some("embeds.fields: at most 25".into());
+        }
+        for f in &fields {
+            if !(1..=256).contains(&len(&f["name"])) || !(1..=1024).contains(&len(&f["value"])) {
+                return Some(format!("embeds.fields: bad field {f}"));
+            }
+            total += len(&f["name"]) + len(&f["value"]);
+        }
+    }
+    (total > 6000).then(|| format!("embeds: {total} characters in all, more than 6000"))
+}
+
 fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Value) -> Response {
     if let Some(i) = inner
         .failures
@@ -291,6 +323,12 @@ fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Valu
         }
     }
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if matches!(method, "POST" | "PATCH") && path.contains("/messages") {
+        if let Some(why) = invalid_message(sent) {
+            let body = json!({"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": [{"code": "BASE_TYPE_BAD", "message": why}]}});
+            return answer(400, body, &limits);
+        }
+    }
     let ok = |body: Value| answer(200, body, &limits);
     match (method, parts.as_slice()) {
         ("GET", ["users", "@me"]) => ok(user_object(BOT_ID, "talkback", true)),
@@ -326,6 +364,10 @@ fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Valu
         }
         ("PATCH", ["channels", channel, "messages", id]) => ok(message_object(id, channel, sent)),
         ("POST", ["channels", channel, "messages", id, "threads"]) => {
+            if inner.threads.contains(*id) {
+                let body = json!({"code": 160004, "message": "A thread has already been created for this message"});
+                return answer(400, body, &limits);
+            }
             if inner.threads_forbidden {
                 return answer(403, json!({"message": "Missing Permissions", "code": 50013}), &limits);
             }

@@ -8,6 +8,7 @@ use serenity::all::{
 };
 
 use crate::chat::render;
+use crate::domain::Sentiment;
 use crate::pipeline::snippet;
 use crate::store::{Drafts, Mention, MentionState};
 
@@ -33,6 +34,9 @@ pub const SNOOZES: &[(&str, &str)] = &[("30 minutes", "30m"), ("2 hours", "2h"),
 fn fit(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
     }
     let mut out: String = text.chars().take(max - 1).collect();
     out.push('…');
@@ -74,7 +78,7 @@ fn colour(m: &Mention) -> u32 {
     match m.state {
         MentionState::Answered => ANSWERED,
         MentionState::Dismissed => DISMISSED,
-        _ if m.triage.as_ref().is_some_and(|t| t.sentiment.to_string() == "negative") => UPSET,
+        _ if m.triage.as_ref().is_some_and(|t| t.sentiment == Sentiment::Negative) => UPSET,
         _ => OPEN,
     }
 }
@@ -84,26 +88,26 @@ pub fn alert(m: &Mention, now: DateTime<Utc>) -> (CreateEmbed, Vec<CreateActionR
     (embed(m, now), components(m))
 }
 
-fn embed(m: &Mention, now: DateTime<Utc>) -> CreateEmbed {
-    let title = format!("{} {} · {}", m.id, m.brand, m.post.network.display_name());
-    let mut description = String::new();
-    if let Some(t) = &m.post.title {
-        description.push_str(&format!("**{}**\n", escape(&snippet(t, 200))));
-    }
-    let quoted: Vec<String> = escape(&snippet(&m.post.text, 2000))
-        .lines()
-        .map(|l| format!("> {l}"))
-        .collect();
-    description.push_str(&quoted.join("\n"));
-    let mut e = CreateEmbed::new()
-        .title(fit(&title, TITLE_MAX))
-        .author(CreateEmbedAuthor::new(fit(&m.post.author_label(), TITLE_MAX)))
-        .description(fit(&description, DESCRIPTION_MAX))
-        .colour(colour(m))
-        .timestamp(render::posted_at(m));
-    if let Some(url) = m.post.url.as_deref().filter(|u| u.starts_with("http")) {
-        e = e.url(url);
-    }
+/// Discord's cap on all the text of a message's embeds together.
+const EMBED_TOTAL_MAX: usize = 6000;
+/// Caps for the longer fields, so the post's own text keeps most of the room.
+const CONVERSATION_MAX: usize = 700;
+const DRAFT_MAX: usize = 700;
+
+/// A link Discord accepts: http(s), no spaces, not absurdly long.
+pub fn link(url: Option<&str>, max: usize) -> Option<&str> {
+    url.filter(|u| {
+        (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= max && !u.contains(char::is_whitespace)
+    })
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The fields of an alert, each within its cap and never empty.
+fn fields(m: &Mention, now: DateTime<Utc>) -> Vec<(&'static str, String, bool)> {
+    let mut out = Vec::new();
     let conversation: Vec<String> = m
         .conversation
         .iter()
@@ -114,49 +118,89 @@ fn embed(m: &Mention, now: DateTime<Utc>) -> CreateEmbed {
             format!(
                 "↳ **{}**: {}",
                 escape(&p.author_label()),
-                escape(&snippet(&p.text, 300))
+                escape(&snippet(&p.text, 200))
             )
         })
         .collect();
     if !conversation.is_empty() {
-        e = e.field("Conversation", fit(&conversation.join("\n"), FIELD_MAX), false);
+        out.push(("Conversation", fit(&conversation.join("\n"), CONVERSATION_MAX), false));
     }
     if let Some(t) = &m.triage {
-        e = e
-            .field("Intent", t.intent.to_string(), true)
-            .field("Sentiment", t.sentiment.to_string(), true)
-            .field("Posted", render::age(now, render::posted_at(m)), true)
-            .field(
-                "Guidance",
-                fit(&format!("💡 {}", escape(&t.guidance)), FIELD_MAX),
-                false,
-            );
+        out.push(("Intent", t.intent.to_string(), true));
+        out.push(("Sentiment", t.sentiment.to_string(), true));
+        out.push(("Posted", render::age(now, render::posted_at(m)), true));
+        out.push(("Guidance", fit(&format!("💡 {}", escape(&t.guidance)), 400), false));
         if !t.suggestions.is_empty() {
-            let per = FIELD_MAX / t.suggestions.len() - 8;
+            let per = (FIELD_MAX / t.suggestions.len()).saturating_sub(10).max(20);
             let lines: Vec<String> = t
                 .suggestions
                 .iter()
                 .enumerate()
-                .map(|(i, s)| format!("**#{}** {}", i + 1, escape(&fit(s, per))))
+                .map(|(i, s)| format!("**#{}** {}", i + 1, fit(&escape(s), per)))
                 .collect();
-            e = e.field("Suggested replies", fit(&lines.join("\n"), FIELD_MAX), false);
-        }
-        if let Drafts::Llm { model } = &t.drafts {
-            e = e.footer(CreateEmbedFooter::new(fit(
-                &format!("Drafts by {model}: read before sending"),
-                2048,
-            )));
+            out.push(("Suggested replies", fit(&lines.join("\n"), FIELD_MAX), false));
         }
     }
     if let Some(d) = m.drafts.last().filter(|_| m.is_waiting()) {
         let by = mention_users(&d.by.to_string());
-        e = e.field(
-            "📝 Draft waiting for an approver",
-            fit(&format!("by {by}\n> {}", escape(&d.text)), FIELD_MAX),
-            false,
-        );
+        let text = format!("by {by}\n> {}", escape(&d.text));
+        out.push(("📝 Draft waiting for an approver", fit(&text, DRAFT_MAX), false));
     }
-    e.field("Status", fit(&mention_users(&render::status(m, now)), FIELD_MAX), false)
+    out.push(("Status", fit(&mention_users(&render::status(m, now)), FIELD_MAX), false));
+    out
+}
+
+/// The alert's embed. The post's text gets whatever room the other parts leave of Discord's
+/// 6000 characters per message.
+fn embed(m: &Mention, now: DateTime<Utc>) -> CreateEmbed {
+    let title = fit(
+        &format!("{} {} · {}", m.id, m.brand, m.post.network.display_name()),
+        TITLE_MAX,
+    );
+    let author = fit(&m.post.author_label(), TITLE_MAX);
+    let footer = match &m.triage {
+        Some(t) => match &t.drafts {
+            Drafts::Llm { model } => Some(fit(&format!("Drafts by {model}: read before sending"), 200)),
+            _ => None,
+        },
+        None => None,
+    };
+    let fields = fields(m, now);
+    let used = chars(&title)
+        + chars(&author)
+        + footer.as_deref().map_or(0, chars)
+        + fields.iter().map(|(n, v, _)| chars(n) + chars(v)).sum::<usize>();
+    let room = EMBED_TOTAL_MAX.saturating_sub(used + 16).min(DESCRIPTION_MAX);
+    let mut description = String::new();
+    if let Some(t) = &m.post.title {
+        description.push_str(&format!("**{}**\n", escape(&snippet(t, 200))));
+    }
+    let quoted: Vec<String> = escape(&snippet(&m.post.text, 2000))
+        .lines()
+        .map(|l| format!("> {l}"))
+        .collect();
+    description.push_str(&quoted.join("\n"));
+    let description = fit(description.trim(), room);
+    let mut e = CreateEmbed::new()
+        .title(title)
+        .colour(colour(m))
+        .timestamp(render::posted_at(m));
+    if !author.trim().is_empty() {
+        e = e.author(CreateEmbedAuthor::new(author));
+    }
+    if !description.is_empty() {
+        e = e.description(description);
+    }
+    if let Some(url) = link(m.post.url.as_deref(), 2048) {
+        e = e.url(url);
+    }
+    if let Some(f) = footer {
+        e = e.footer(CreateEmbedFooter::new(f));
+    }
+    for (name, value, inline) in fields {
+        e = e.field(name, value, inline);
+    }
+    e
 }
 
 fn button(action: &str, id: u64, arg: Option<&str>, label: &str, style: ButtonStyle) -> CreateButton {
@@ -176,7 +220,7 @@ fn components(m: &Mention) -> Vec<CreateActionRow> {
     let id = m.id.0;
     let read_only = m.post.network.is_read_only();
     let mut first = Vec::new();
-    match (read_only, m.post.url.as_deref().filter(|u| u.starts_with("http"))) {
+    match (read_only, link(m.post.url.as_deref(), 512)) {
         (true, Some(url)) => first.push(CreateButton::new_link(url).label("Open")),
         (true, None) => {}
         (false, _) => first.push(button("reply", id, Some("1"), "Reply", ButtonStyle::Primary)),
@@ -219,7 +263,8 @@ fn components(m: &Mention) -> Vec<CreateActionRow> {
 }
 
 /// The reply form, prefilled with suggestion `n` (0: the newest draft waiting for approval).
-pub fn reply_modal(m: &Mention, n: usize) -> CreateModal {
+/// A text longer than Discord's form allows is refused rather than cut, with what to do instead.
+pub fn reply_modal(m: &Mention, n: usize) -> Result<CreateModal, String> {
     let draft = m.drafts.last().filter(|_| n == 0).map(|d| d.text.clone());
     let initial = draft
         .or_else(|| {
@@ -229,6 +274,15 @@ pub fn reply_modal(m: &Mention, n: usize) -> CreateModal {
                 .cloned()
         })
         .unwrap_or_default();
+    if chars(&initial) > INPUT_MAX {
+        let how = match n {
+            0 => format!("press **Send draft**, or `/talkback approve {}`", m.id.0),
+            _ => format!("send it with `/talkback reply {} #{n}`", m.id.0),
+        };
+        return Err(format!(
+            "That text is longer than Discord's form allows ({INPUT_MAX} characters): {how}."
+        ));
+    }
     let target = m.reply_target();
     let label = format!(
         "Reply to {} on {}",
@@ -236,17 +290,20 @@ pub fn reply_modal(m: &Mention, n: usize) -> CreateModal {
         m.post.network.display_name()
     );
     let mut input = CreateInputText::new(InputTextStyle::Paragraph, fit(&label, MODAL_TITLE_MAX), "text")
-        .placeholder(fit(&target.text, 100))
         .required(true)
         .max_length(INPUT_MAX as u16);
-    if !initial.is_empty() {
-        input = input.value(fit(&initial, INPUT_MAX));
+    let placeholder = fit(target.text.trim(), 100);
+    if !placeholder.is_empty() {
+        input = input.placeholder(placeholder);
     }
-    CreateModal::new(
+    if !initial.is_empty() {
+        input = input.value(initial);
+    }
+    Ok(CreateModal::new(
         format!("{PREFIX}:replyform:{}", m.id.0),
         fit(&format!("Reply to {} ({})", m.id, m.brand), MODAL_TITLE_MAX),
     )
-    .components(vec![CreateActionRow::InputText(input)])
+    .components(vec![CreateActionRow::InputText(input)]))
 }
 
 #[cfg(test)]
@@ -266,6 +323,7 @@ mod tests {
     fn long_text_is_cut_with_an_ellipsis() {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
+        assert_eq!(fit("abc", 0), "");
         assert_eq!(escape("*hi* _x_"), "\\*hi\\* \\_x\\_");
     }
 }

@@ -177,7 +177,10 @@ impl DiscordInbound {
             return ephemeral(&self.commands.reply_refusal(who));
         }
         match self.store.mention(id) {
-            Ok(m) => CreateInteractionResponse::Modal(embeds::reply_modal(&m, n)),
+            Ok(m) => match embeds::reply_modal(&m, n) {
+                Ok(modal) => CreateInteractionResponse::Modal(modal),
+                Err(why) => ephemeral(&why),
+            },
             Err(e) => ephemeral(&e.to_string()),
         }
     }

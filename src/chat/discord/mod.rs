@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::json;
-use serenity::all::{ChannelId, CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateMessage, EditMessage};
+use serenity::all::{ChannelId, CreateAllowedMentions, CreateAttachment, CreateMessage, EditMessage};
 use serenity::http::{LightMethod, Multipart, MultipartUpload, Route};
 
 use super::{ChannelRef, ChatAdapter, ChatError, ChatFile};
@@ -27,14 +27,14 @@ use rest::{Body, Rest, RestError};
 
 /// Discord's message length limit.
 const MESSAGE_MAX: usize = 2000;
-/// Embeds per message.
-const EMBEDS_MAX: usize = 10;
 /// Threads started on alerts archive after a week without messages.
 const THREAD_ARCHIVE_MINUTES: u16 = 10080;
 
 /// Discord's error codes that mean "no thread here yet" and "threads not possible here".
 const UNKNOWN_CHANNEL: i64 = 10003;
-const NO_THREADS: &[i64] = &[50001, 50013, 50024, 160004];
+const NO_THREADS: &[i64] = &[50001, 50013, 50024];
+/// "A thread has already been created for this message": another note started it just now.
+const THREAD_EXISTS: i64 = 160004;
 
 pub struct DiscordChat {
     rest: Arc<Rest>,
@@ -60,20 +60,33 @@ fn channel(id: &str) -> Result<ChannelId, ChatError> {
         .map_err(|e| ChatError::Rejected(format!("not a Discord channel: {e}")))
 }
 
-/// Splits `text` into messages Discord accepts, at line ends where possible.
+/// Splits `text` into messages Discord accepts, at line ends where possible; a line longer
+/// than a message is split too, so nothing is cut.
 fn messages(text: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut len = 0;
     for line in text.lines() {
-        let last = out.last_mut().map(|s| s.chars().count()).unwrap_or(0);
-        if last > 0 && last + line.chars().count() + 1 > MESSAGE_MAX {
-            out.push(String::new());
+        let chars: Vec<char> = line.chars().collect();
+        let pieces: Vec<&[char]> = if chars.is_empty() {
+            vec![&[][..]]
+        } else {
+            chars.chunks(MESSAGE_MAX).collect()
+        };
+        for piece in pieces {
+            if len > 0 && len + 1 + piece.len() > MESSAGE_MAX {
+                out.push(std::mem::take(&mut cur));
+                len = 0;
+            }
+            if !cur.is_empty() || len > 0 {
+                cur.push('\n');
+                len += 1;
+            }
+            cur.extend(piece.iter());
+            len += piece.len();
         }
-        let cur = out.last_mut().expect("never empty");
-        if !cur.is_empty() {
-            cur.push('\n');
-        }
-        cur.extend(line.chars().take(MESSAGE_MAX));
     }
+    out.push(cur);
     out.retain(|m| !m.trim().is_empty());
     out
 }
@@ -223,20 +236,12 @@ impl ChatAdapter for DiscordChat {
                 .map_err(|e| ChatError::Rejected(format!("not a Discord message: {e}")))?
                 .0,
         );
-        let edit = match mentions {
-            [m] => {
-                let (embed, rows) = embeds::alert(m, now);
-                EditMessage::new().embed(embed).components(rows)
-            }
-            _ => {
-                let all: Vec<CreateEmbed> = mentions
-                    .iter()
-                    .take(EMBEDS_MAX)
-                    .map(|m| embeds::alert(m, now).0)
-                    .collect();
-                EditMessage::new().embeds(all)
-            }
+        // Discord alerts are never grouped: the message shows one mention.
+        let Some(m) = mentions.first() else {
+            return Ok(());
         };
+        let (embed, rows) = embeds::alert(m, now);
+        let edit = EditMessage::new().embed(embed).components(rows);
         let body = Body::json(&edit)?;
         self.rest
             .send(
@@ -262,6 +267,7 @@ impl ChatAdapter for DiscordChat {
         }
         match self.start_thread(msg).await {
             Ok(()) => Ok(self.text(thread, text, None).await?),
+            Err(e) if e.code() == Some(THREAD_EXISTS) => Ok(self.text(thread, text, None).await?),
             Err(e) if e.code().is_some_and(|c| NO_THREADS.contains(&c)) => {
                 tracing::info!(error = %e, "cannot start a thread on the alert; replying to it instead");
                 Ok(self.text(channel(&msg.channel)?, text, Some(&msg.id)).await?)
@@ -272,8 +278,9 @@ impl ChatAdapter for DiscordChat {
 
     async fn post_file(&self, to: &ChannelRef, file: &ChatFile) -> Result<(), ChatError> {
         let channel_id = channel(&to.0)?;
+        let parts = messages(&embeds::mention_users(&file.comment));
         let payload = json!({
-            "content": messages(&file.comment).first().cloned().unwrap_or_default(),
+            "content": parts.first().cloned().unwrap_or_default(),
             "allowed_mentions": {"parse": ["users"]},
             "attachments": [{"id": 0, "filename": file.name, "description": file.title}],
         });
@@ -289,6 +296,10 @@ impl ChatAdapter for DiscordChat {
                 Body::Multipart(multipart),
             )
             .await?;
+        // A comment longer than one message follows the file.
+        if parts.len() > 1 {
+            self.text(channel_id, &parts[1..].join("\n"), None).await?;
+        }
         Ok(())
     }
 }
@@ -307,5 +318,11 @@ mod tests {
         assert!(parts.len() > 1);
         assert!(parts.iter().all(|p| p.chars().count() <= MESSAGE_MAX));
         assert_eq!(parts.join("\n"), text);
+        let long = "x".repeat(4500);
+        let parts = messages(&long);
+        assert_eq!(
+            parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(),
+            [2000, 2000, 500]
+        );
     }
 }

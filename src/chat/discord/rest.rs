@@ -189,7 +189,14 @@ fn secs(s: f64) -> Duration {
 }
 
 fn header_f64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<f64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(name)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
 }
 
 /// How long a 429 asks us to wait, and whether the limit is global. The body's `retry_after`
@@ -205,6 +212,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap, body: &[u8]) -> (Duration, 
     let after = parsed
         .as_ref()
         .and_then(|p| p.retry_after)
+        .filter(|v| v.is_finite())
         .or_else(|| header_f64(headers, "retry-after"))
         .unwrap_or(1.0);
     let global = parsed.is_some_and(|p| p.global) || headers.contains_key("x-ratelimit-global");
