@@ -18,16 +18,25 @@ pub(crate) fn fold(s: &str) -> String {
 /// Char by char lowercasing differs from `str::to_lowercase` only in choosing `ς` or `σ`,
 /// which folding makes the same.
 pub(crate) fn fold_into(s: &str, out: &mut String) {
-    if s.is_ascii() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        // Copy the ASCII run in one go (most text, even in mixed posts), then fold the
+        // non-ASCII run char by char.
+        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
         let start = out.len();
-        out.push_str(s);
+        out.push_str(&rest[..ascii]);
         out[start..].make_ascii_lowercase();
-        return;
-    }
-    for c in s.chars() {
-        for l in c.to_lowercase() {
-            out.push(if l == 'ς' { 'σ' } else { l });
+        rest = &rest[ascii..];
+        let other = rest
+            .char_indices()
+            .find(|(_, c)| c.is_ascii())
+            .map_or(rest.len(), |(i, _)| i);
+        for c in rest[..other].chars() {
+            for l in c.to_lowercase() {
+                out.push(if l == 'ς' { 'σ' } else { l });
+            }
         }
+        rest = &rest[other..];
     }
 }
 

@@ -445,3 +445,19 @@ fn the_prefilter_agrees_with_evaluating_every_brand() {
     let p = post("ACMECloud is down", None, Network::Mastodon, None, None);
     assert_eq!(m.matching_brands(&p), [1, 2, 3]);
 }
+
+#[test]
+fn folding_into_a_buffer_equals_folding() {
+    for s in [
+        "",
+        "ACME Cloud",
+        "ΣΟΦΙΑΣ abc Σ",
+        "İstanbul ẞ ǅ Ⅻ",
+        "mixed café 東京 ACME 🚀 ÉCOLE",
+        "ascii only",
+    ] {
+        let mut buf = String::from("kept ");
+        super::eval::fold_into(s, &mut buf);
+        assert_eq!(buf, format!("kept {}", super::eval::fold(s)), "{s:?}");
+    }
+}
