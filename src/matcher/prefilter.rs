@@ -7,8 +7,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use super::eval::Node;
 
 pub(crate) struct Prefilter {
-    /// Matches every required word, overlapping, in folded text.
-    automaton: AhoCorasick,
+    /// Matches every required word, overlapping, in folded text. `None` only if the automaton
+    /// could not be built (beyond aho-corasick's size limits): then every brand is evaluated.
+    automaton: Option<AhoCorasick>,
     /// For each automaton pattern, the brands (config order) that need it.
     brands_of: Vec<Vec<u32>>,
     /// Brands with no required words (a query whose every match goes through a NOT or a field
@@ -39,10 +40,14 @@ impl Prefilter {
                 }
             }
         }
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&words)
-            .unwrap_or_else(|e| panic!("building the matcher's automaton from {} words: {e}", words.len()));
+        let automaton = match AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&words) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::warn!(words = words.len(), error = %e, "no matcher prefilter: every brand is checked on every post");
+                always = (0..brands_of_count(&brands_of, &always)).collect();
+                None
+            }
+        };
         Prefilter {
             automaton,
             brands_of,
@@ -55,12 +60,20 @@ impl Prefilter {
     pub(crate) fn candidates(&self, texts: &[&str], out: &mut Vec<u32>) {
         out.clear();
         out.extend_from_slice(&self.always);
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
         for text in texts {
-            for m in self.automaton.find_overlapping_iter(*text) {
+            for m in automaton.find_overlapping_iter(*text) {
                 out.extend_from_slice(&self.brands_of[m.pattern().as_usize()]);
             }
         }
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// How many brands there are: one more than the highest brand index seen.
+fn brands_of_count(brands_of: &[Vec<u32>], always: &[u32]) -> u32 {
+    brands_of.iter().flatten().chain(always).max().map_or(0, |m| m + 1)
 }
