@@ -142,3 +142,17 @@ pub fn details(m: &Mention, now: DateTime<Utc>) -> String {
     }
     out
 }
+
+/// The text a reply form opens with: the newest draft waiting for approval (`n` = 0) or
+/// suggestion `n`; empty when there is none.
+pub fn prefill(m: &Mention, n: usize) -> String {
+    let draft = m.drafts.last().filter(|_| n == 0).map(|d| d.text.clone());
+    draft
+        .or_else(|| {
+            m.triage
+                .as_ref()
+                .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
+                .cloned()
+        })
+        .unwrap_or_default()
+}

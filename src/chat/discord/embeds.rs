@@ -265,15 +265,7 @@ fn components(m: &Mention) -> Vec<CreateActionRow> {
 /// The reply form, prefilled with suggestion `n` (0: the newest draft waiting for approval).
 /// A text longer than Discord's form allows is refused rather than cut, with what to do instead.
 pub fn reply_modal(m: &Mention, n: usize) -> Result<CreateModal, String> {
-    let draft = m.drafts.last().filter(|_| n == 0).map(|d| d.text.clone());
-    let initial = draft
-        .or_else(|| {
-            m.triage
-                .as_ref()
-                .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
-                .cloned()
-        })
-        .unwrap_or_default();
+    let initial = render::prefill(m, n);
     if chars(&initial) > INPUT_MAX {
         let how = match n {
             0 => format!("press **Send draft**, or `/talkback approve {}`", m.id.0),

@@ -198,15 +198,7 @@ pub fn fallback(mentions: &[Mention]) -> String {
 /// The reply form, prefilled with suggestion `n` (when there is one).
 pub fn reply_modal(m: &Mention, n: usize, channel: &str) -> Value {
     // n = 0 is the newest draft waiting for approval; 1.. are suggestions.
-    let draft = m.drafts.last().filter(|_| n == 0).map(|d| d.text.clone());
-    let initial = draft
-        .or_else(|| {
-            m.triage
-                .as_ref()
-                .and_then(|t| t.suggestions.get(n.saturating_sub(1)))
-                .cloned()
-        })
-        .unwrap_or_default();
+    let initial = render::prefill(m, n);
     let network = m.post.network.display_name();
     json!({
         "type": "modal",
