@@ -13,7 +13,7 @@ use crate::chat::console;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{BrandConfig, Config, ConfigErrors, Needs};
 use crate::domain::MentionId;
-use crate::domain::Post;
+use crate::domain::{Post, PostRef};
 use crate::matcher::Matcher;
 use crate::store::Store;
 use crate::triage::LlmSuggester;
@@ -141,11 +141,16 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             let config = load(&arg, Needs::BrandsOnly)?;
             let rules = config.brands.iter().map(BrandConfig::rule).collect();
             let matcher = Matcher::new(rules);
-            each_post(|post, out| {
-                for i in matcher.matching_brands(post) {
+            each_line(|number, line, out| {
+                // Borrowed from the line: a post that matches nothing costs no allocation.
+                let post = match serde_json::from_str::<PostRef>(line) {
+                    Ok(post) => post,
+                    Err(e) => return skipped(number, e),
+                };
+                for i in matcher.matching_brands(&post) {
                     let line = MatchLine {
                         network: post.network,
-                        id: &post.id,
+                        id: &post.id.0,
                         brand: &matcher.brands()[i].name,
                     };
                     serde_json::to_writer(&mut *out, &line)?;
@@ -308,26 +313,36 @@ fn open_store(path: &Path) -> Result<Store, Exit> {
 
 /// Reads Post JSON lines from stdin; a malformed line is reported with its number and skipped.
 fn each_post(mut f: impl FnMut(&Post, &mut dyn Write) -> std::io::Result<()>) -> Result<(), Exit> {
+    each_line(|number, line, out| match serde_json::from_str::<Post>(line) {
+        Ok(post) => f(&post, out),
+        Err(e) => skipped(number, e),
+    })
+}
+
+/// Calls `f` with each non-blank line of stdin and its 1-based number, and a buffered stdout.
+fn each_line(mut f: impl FnMut(usize, &str, &mut dyn Write) -> std::io::Result<()>) -> Result<(), Exit> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut input = std::io::BufReader::with_capacity(256 * 1024, stdin.lock());
     // One line buffer for the whole run: a firehose-sized input allocates no line twice.
     let mut line = String::new();
-    for i in 1.. {
+    for number in 1.. {
         line.clear();
         if input.read_line(&mut line).map_err(runtime)? == 0 {
             break;
         }
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Post>(&line) {
-            Ok(post) => f(&post, &mut out).map_err(runtime)?,
-            Err(e) => eprintln!("line {i}: skipped, not a post: {e}"),
+        if !line.trim().is_empty() {
+            f(number, &line, &mut out).map_err(runtime)?;
         }
     }
     out.flush().map_err(runtime)
+}
+
+/// Reports a line that is not a post; the run goes on.
+fn skipped(number: usize, e: serde_json::Error) -> std::io::Result<()> {
+    eprintln!("line {number}: skipped, not a post: {e}");
+    Ok(())
 }
 
 /// `2026-11-20T10:00:00Z`, `2026-11-20`, or an age such as `24h`.

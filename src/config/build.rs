@@ -103,7 +103,9 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
             "no brands: add at least one `[[brands]]` table with a `name` and a `query`",
         );
     }
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    // Brand names seen so far, ASCII-lowercased (names are compared ignoring ASCII case), with
+    // where each was first defined.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for mut s in sections {
         let name = s.required_string(d, "name");
@@ -111,14 +113,14 @@ fn brands(root: &mut Section, d: &mut Diagnostics, channels: &BTreeMap<String, C
             let offset = n.span.as_ref().map(|r| r.start).unwrap_or(0);
             if n.value.trim().is_empty() {
                 d.error(n.span.clone(), format!("{}: `name` must not be empty", s.what));
-            } else if let Some((_, first)) = seen.iter().find(|(k, _)| k.eq_ignore_ascii_case(&n.value)) {
+            } else if let Some(first) = seen.get(&n.value.to_ascii_lowercase()) {
                 let (line, _) = d.line_col(*first);
                 d.error(
                     n.span.clone(),
                     format!("duplicate brand name `{}` (first defined on line {line})", n.value),
                 );
             } else {
-                seen.push((n.value.clone(), offset));
+                seen.insert(n.value.to_ascii_lowercase(), offset);
             }
         }
         let label = name

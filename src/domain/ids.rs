@@ -114,8 +114,13 @@ pub struct OwnAccount {
 impl OwnAccount {
     /// True when `post` was written by this account.
     pub fn wrote(&self, post: &Post) -> bool {
+        self.is_author(post.network, post.author_handle())
+    }
+
+    /// True when a post on `network` by `handle` is this account's.
+    pub fn is_author(&self, network: Network, handle: Option<&str>) -> bool {
         // Replay posts keep the network they name, so the network must match too.
-        post.network == self.network && post.author_handle().is_some_and(|h| self.handle.is_same(h))
+        network == self.network && handle.is_some_and(|h| self.handle.is_same(h))
     }
 }
 

@@ -1,12 +1,14 @@
 //! The words of the domain — posts, networks, handles, mention ids, intents — as parsed types.
 //! Everything here is plain data: no I/O, no knowledge of sled, chat platforms or HTTP.
 
+mod borrowed;
 mod duration;
 mod ids;
 
 use std::fmt;
 use std::str::FromStr;
 
+pub use borrowed::{AuthorRef, PostRef, Text};
 pub use duration::HumanDuration;
 pub use ids::{ChatUser, DiscordId, Handle, MentionId, OwnAccount};
 
@@ -161,29 +163,11 @@ impl fmt::Display for PostKey {
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        S(String),
-        N(serde_json::Number),
-    }
-    Ok(match Id::deserialize(d)? {
-        Id::S(s) => s,
-        Id::N(n) => n.to_string(),
-    })
+    d.deserialize_any(borrowed::IdVisitor).map(std::borrow::Cow::into_owned)
 }
 
 fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        S(String),
-        N(serde_json::Number),
-    }
-    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
-        Id::S(s) => s,
-        Id::N(n) => n.to_string(),
-    }))
+    Ok(Option::<borrowed::Id<'de>>::deserialize(d)?.map(|id| id.0.into_owned()))
 }
 
 /// What the author wants (design §9).
@@ -263,5 +247,17 @@ mod tests {
         let p: Post = serde_json::from_str(r#"{"network":"hackernews","id":123,"text":"hi"}"#).unwrap();
         assert_eq!(p.id, "123");
         assert_eq!(p.author_label(), "someone");
+        let p: Post =
+            serde_json::from_str(r#"{"network":"x","id":"17","text":"hi","reply_to":-4,"repost_of":null}"#).unwrap();
+        assert_eq!((p.id.as_str(), p.reply_to.as_deref()), ("17", Some("-4")));
+        let p: Post = serde_json::from_str(r#"{"network":"x","id":1.5,"text":"hi","reply_to":null}"#).unwrap();
+        assert_eq!((p.id.as_str(), p.reply_to), ("1.5", None));
+        for bad in [
+            r#"{"network":"x","id":true,"text":"hi"}"#,
+            r#"{"network":"x","id":"1","text":"hi","reply_to":[]}"#,
+        ] {
+            let e = serde_json::from_str::<Post>(bad).unwrap_err().to_string();
+            assert!(e.contains("expected a string"), "{e}");
+        }
     }
 }

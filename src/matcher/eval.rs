@@ -1,48 +1,18 @@
 //! The compiled form of a query and its evaluation against one post (terms, phrases, fields).
 //! Pure functions over already-folded text; must not parse query strings or know about brands.
 
-use crate::domain::{Handle, Network, Post};
+use super::fold::{fold_words_into, is_word_char};
+use super::Subject;
+use crate::domain::{Handle, Network};
 
-/// Case folding used on both sides of every comparison: Unicode lowercasing, plus the Greek
-/// final sigma `ς` read as `σ` (lowercasing picks one or the other from the context).
-pub(crate) fn fold(s: &str) -> String {
-    let lower = s.to_lowercase();
-    if lower.contains('ς') {
-        lower.replace('ς', "σ")
-    } else {
-        lower
-    }
-}
-
-/// `fold(s)` appended to `out`, without allocating when `out` has room: the per-post path.
-/// Char by char lowercasing differs from `str::to_lowercase` only in choosing `ς` or `σ`,
-/// which folding makes the same.
-pub(crate) fn fold_into(s: &str, out: &mut String) {
-    let mut rest = s;
-    while !rest.is_empty() {
-        // Copy the ASCII run in one go (most text, even in mixed posts), then fold the
-        // non-ASCII run char by char.
-        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
-        let start = out.len();
-        out.push_str(&rest[..ascii]);
-        out[start..].make_ascii_lowercase();
-        rest = &rest[ascii..];
-        let other = rest
-            .char_indices()
-            .find(|(_, c)| c.is_ascii())
-            .map_or(rest.len(), |(i, _)| i);
-        for c in rest[..other].chars() {
-            for l in c.to_lowercase() {
-                out.push(if l == 'ς' { 'σ' } else { l });
-            }
-        }
-        rest = &rest[other..];
-    }
-}
-
-/// Letters, digits and `_`: the characters that may not touch a term's edges.
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+/// A word the prefilter can look up for a pattern. Every occurrence of the pattern puts `word`
+/// at the start of a maximal run of word chars in the post (a pattern starting with a word char
+/// needs a boundary before it; one starting with `@` or `#` has its run right after those).
+/// That run equals `word`, or, when `open`, starts with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key<'a> {
+    pub(crate) word: &'a str,
+    pub(crate) open: bool,
 }
 
 /// A term (one word), a prefix (one word, open end) or a phrase (several words), already folded.
@@ -67,9 +37,21 @@ impl Pattern {
         }
     }
 
-    /// The first word (folded): a post without it cannot match the pattern.
-    pub(crate) fn first_word(&self) -> Option<&str> {
-        self.words.first().map(String::as_str)
+    /// What the prefilter looks for: the first run of word chars in the first word, and whether
+    /// a post's word must be exactly that run or may go on after it (a prefix ending in it).
+    /// `None` when the first word has no word chars (`++`): then there is nothing to look for.
+    pub(crate) fn key(&self) -> Option<Key<'_>> {
+        let first = self.words.first()?;
+        let lead = first.find(is_word_char)?;
+        let run = &first[lead..];
+        let end = run.find(|c| !is_word_char(c)).unwrap_or(run.len());
+        // The run is followed by more of the pattern (a non-word char, or whitespace before the
+        // next word of a phrase) unless it ends a one-word prefix.
+        let open = end == run.len() && self.words.len() == 1 && !self.bound_end;
+        Some(Key {
+            word: &run[..end],
+            open,
+        })
     }
 
     /// True when the pattern occurs in `hay` (folded text) with the boundaries it needs.
@@ -136,15 +118,15 @@ pub(crate) fn normalize_lang(tag: &str) -> String {
 }
 
 impl Field {
-    fn holds(&self, post: &Post) -> bool {
+    fn holds(&self, post: &Subject<'_>) -> bool {
         match self {
             Field::Network(n) => post.network == *n,
-            Field::Lang(want) => post.lang.as_deref().is_some_and(|have| {
+            Field::Lang(want) => post.lang.is_some_and(|have| {
                 let have = normalize_lang(have);
                 // `lang:en` matches `en` and `en-US`; `lang:en-us` matches only `en-US`.
                 have == *want || (have.starts_with(want.as_str()) && have[want.len()..].starts_with('-'))
             }),
-            Field::Author(handle) => post.author_handle().is_some_and(|h| handle.is_same(h)),
+            Field::Author(handle) => post.author.is_some_and(|h| handle.is_same(h)),
         }
     }
 }
@@ -160,23 +142,25 @@ pub(crate) enum Node {
 }
 
 impl Node {
-    /// First words of which at least one must occur in a post for the node to match it, or
-    /// `None` when no such set exists (a NOT, a field). For AND one child's set is enough:
-    /// the one with the fewest words, then the longest shortest word (the rarer).
-    pub(crate) fn required_words(&self) -> Option<Vec<&str>> {
+    /// Keys of which at least one must occur in a post for the node to match it, or `None`
+    /// when no such set exists (a NOT, a field, a pattern with no word chars). For AND one
+    /// child's set is enough: the one with the fewest keys, then fewest open ones, then the
+    /// longest shortest word (the rarer).
+    pub(crate) fn required_keys(&self) -> Option<Vec<Key<'_>>> {
         match self {
-            Node::Text(p) => p.first_word().map(|w| vec![w]),
+            Node::Text(p) => p.key().map(|k| vec![k]),
             Node::Field(_) | Node::Not(_) => None,
             Node::Or(items) => {
                 let mut all = Vec::new();
                 for n in items {
-                    all.extend(n.required_words()?);
+                    all.extend(n.required_keys()?);
                 }
                 Some(all)
             }
-            Node::And(items) => items.iter().filter_map(Node::required_words).min_by_key(|ws| {
-                let shortest = ws.iter().map(|w| w.len()).min().unwrap_or(0);
-                (ws.len(), std::cmp::Reverse(shortest))
+            Node::And(items) => items.iter().filter_map(Node::required_keys).min_by_key(|ks| {
+                let open = ks.iter().filter(|k| k.open).count();
+                let shortest = ks.iter().map(|k| k.word.len()).min().unwrap_or(0);
+                (ks.len(), open, std::cmp::Reverse(shortest))
             }),
         }
     }
@@ -191,7 +175,7 @@ impl Node {
         }
     }
 
-    pub(crate) fn eval(&self, post: &Post, hay: &Haystack<'_>) -> bool {
+    pub(crate) fn eval(&self, post: &Subject<'_>, hay: &Haystack<'_>) -> bool {
         match self {
             Node::Text(p) => hay.title.is_some_and(|t| p.is_in(t)) || p.is_in(hay.text),
             Node::Field(f) => f.holds(post),
@@ -202,34 +186,37 @@ impl Node {
     }
 }
 
-/// A post's title and text, folded once and then shared by every brand's query.
+/// A post's title and text, folded once and then shared by every brand's query, with where
+/// their words (maximal runs of word chars) start and end, in pairs, for the prefilter.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Haystack<'a> {
     pub(crate) title: Option<&'a str>,
     pub(crate) text: &'a str,
+    pub(crate) title_words: &'a [usize],
+    pub(crate) text_words: &'a [usize],
 }
 
-/// Reusable buffers for a post's folded title and text.
+/// Reusable buffers for a post's folded title and text and their words.
 #[derive(Debug, Default)]
 pub(crate) struct Folded {
     title: String,
     text: String,
-    has_title: bool,
+    title_words: Vec<usize>,
+    text_words: Vec<usize>,
 }
 
 impl Folded {
     /// Folds `post` into the buffers, reusing their memory.
-    pub(crate) fn fill(&mut self, post: &Post) -> Haystack<'_> {
+    pub(crate) fn fill(&mut self, post: &Subject<'_>) -> Haystack<'_> {
         self.title.clear();
         self.text.clear();
-        self.has_title = post.title.is_some();
-        if let Some(t) = &post.title {
-            fold_into(t, &mut self.title);
-        }
-        fold_into(&post.text, &mut self.text);
+        fold_words_into(post.title.unwrap_or(""), &mut self.title, &mut self.title_words);
+        fold_words_into(post.text, &mut self.text, &mut self.text_words);
         Haystack {
-            title: self.has_title.then_some(self.title.as_str()),
+            title: post.title.is_some().then_some(self.title.as_str()),
             text: &self.text,
+            title_words: &self.title_words,
+            text_words: &self.text_words,
         }
     }
 }

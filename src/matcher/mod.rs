@@ -5,6 +5,7 @@
 //! to a post, folding the post's title and text once, and skips brands whose own account wrote it.
 
 mod eval;
+mod fold;
 mod lex;
 mod parse;
 mod prefilter;
@@ -16,7 +17,7 @@ use std::str::FromStr;
 
 use std::cell::RefCell;
 
-use crate::domain::{OwnAccount, Post};
+use crate::domain::{Network, OwnAccount, Post, PostRef};
 use eval::{Folded, Node};
 use prefilter::Prefilter;
 
@@ -75,9 +76,10 @@ impl Query {
     }
 
     /// True when the post matches the query (title or text). Knows nothing of own accounts.
-    pub fn matches(&self, post: &Post) -> bool {
+    pub fn matches<'a>(&self, post: impl Into<Subject<'a>>) -> bool {
+        let post = post.into();
         let mut folded = Folded::default();
-        self.root.eval(post, &folded.fill(post))
+        self.root.eval(&post, &folded.fill(&post))
     }
 }
 
@@ -94,6 +96,40 @@ impl fmt::Display for Query {
     }
 }
 
+/// What the matcher looks at in a post, borrowed from a `Post` or a `PostRef`.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub network: Network,
+    pub author: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub text: &'a str,
+    pub lang: Option<&'a str>,
+}
+
+impl<'a> From<&'a Post> for Subject<'a> {
+    fn from(p: &'a Post) -> Subject<'a> {
+        Subject {
+            network: p.network,
+            author: p.author_handle(),
+            title: p.title.as_deref(),
+            text: &p.text,
+            lang: p.lang.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a PostRef<'_>> for Subject<'a> {
+    fn from(p: &'a PostRef<'_>) -> Subject<'a> {
+        Subject {
+            network: p.network,
+            author: p.author_handle(),
+            title: p.title.as_ref().map(|t| &*t.0),
+            text: &p.text.0,
+            lang: p.lang.as_ref().map(|l| &*l.0),
+        }
+    }
+}
+
 /// A brand as the matcher sees it.
 #[derive(Debug, Clone)]
 pub struct BrandRule {
@@ -104,8 +140,9 @@ pub struct BrandRule {
 
 impl BrandRule {
     /// True when one of the brand's own accounts wrote `post`.
-    pub fn is_own_post(&self, post: &Post) -> bool {
-        self.own_accounts.iter().any(|a| a.wrote(post))
+    pub fn is_own_post<'a>(&self, post: impl Into<Subject<'a>>) -> bool {
+        let post = post.into();
+        self.own_accounts.iter().any(|a| a.is_author(post.network, post.author))
     }
 }
 
@@ -147,18 +184,18 @@ impl Matcher {
 
     /// Indices (config order) of the brands this post mentions; skips brands whose own account
     /// wrote it. The prefilter picks the brands whose words occur; only those are evaluated.
-    pub fn matching_brands(&self, post: &Post) -> Vec<usize> {
+    pub fn matching_brands<'a>(&self, post: impl Into<Subject<'a>>) -> Vec<usize> {
+        let post = post.into();
         SCRATCH.with(|scratch| {
             let Scratch { folded, candidates } = &mut *scratch.borrow_mut();
-            let hay = folded.fill(post);
-            let texts = [hay.text, hay.title.unwrap_or("")];
-            self.prefilter.candidates(&texts, candidates);
+            let hay = folded.fill(&post);
+            self.prefilter.candidates(&hay, candidates);
             candidates
                 .iter()
                 .map(|&i| i as usize)
                 .filter(|&i| {
                     let b = &self.brands[i];
-                    b.query.root.eval(post, &hay) && !b.is_own_post(post)
+                    b.query.root.eval(&post, &hay) && !b.is_own_post(post)
                 })
                 .collect()
         })
@@ -166,13 +203,14 @@ impl Matcher {
 
     /// The same answer as `matching_brands`, by evaluating every brand's query on the post
     /// with no prefilter: the reference the fast path is tested against.
-    pub fn matching_brands_exhaustive(&self, post: &Post) -> Vec<usize> {
+    pub fn matching_brands_exhaustive<'a>(&self, post: impl Into<Subject<'a>>) -> Vec<usize> {
+        let post = post.into();
         let mut folded = Folded::default();
-        let hay = folded.fill(post);
+        let hay = folded.fill(&post);
         self.brands
             .iter()
             .enumerate()
-            .filter(|(_, b)| !b.is_own_post(post) && b.query.root.eval(post, &hay))
+            .filter(|(_, b)| !b.is_own_post(post) && b.query.root.eval(&post, &hay))
             .map(|(i, _)| i)
             .collect()
     }

@@ -1,7 +1,8 @@
 //! Builds the query tree from tokens (NOT/`-` over AND over OR) and rejects bad queries,
 //! including those that can match without a positive term. Must not look at posts.
 
-use super::eval::{fold, normalize_lang, Field, Node, Pattern};
+use super::eval::{normalize_lang, Field, Node, Pattern};
+use super::fold::fold;
 use super::lex::{lex, Tok, Token};
 use super::QueryError;
 use crate::domain::{Handle, Network};

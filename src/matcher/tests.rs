@@ -457,7 +457,40 @@ fn folding_into_a_buffer_equals_folding() {
         "ascii only",
     ] {
         let mut buf = String::from("kept ");
-        super::eval::fold_into(s, &mut buf);
-        assert_eq!(buf, format!("kept {}", super::eval::fold(s)), "{s:?}");
+        super::fold::fold_into(s, &mut buf);
+        assert_eq!(buf, format!("kept {}", super::fold::fold(s)), "{s:?}");
+    }
+}
+
+#[test]
+fn folding_finds_the_words_of_the_folded_text() {
+    use super::fold::{fold, fold_words_into, is_word_char};
+    for s in [
+        "",
+        "x",
+        "ACME, Cloud!",
+        "  @acme #acme c++ acme_x 3.5 ",
+        "İstanbul ẞ ǅ Ⅻ",
+        "mixed café東京 ACME 🚀ÉCOLE σοφίαΣ",
+        "Ωmega-ω",
+    ] {
+        let folded = fold(s);
+        // Reference: the maximal runs of word chars, char by char.
+        let mut want = Vec::new();
+        let mut open = None;
+        for (i, c) in folded.char_indices().chain([(folded.len(), ' ')]) {
+            match (is_word_char(c), open) {
+                (true, None) => open = Some(i),
+                (false, Some(start)) => {
+                    want.extend([start, i]);
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        let (mut out, mut bounds) = (String::new(), vec![7]);
+        fold_words_into(s, &mut out, &mut bounds);
+        assert_eq!(out, folded, "{s:?}");
+        assert_eq!(bounds, want, "{s:?}");
     }
 }
