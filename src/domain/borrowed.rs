@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::{Error, Visitor};
+use serde::de::{Error, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::Network;
@@ -58,7 +58,7 @@ pub struct Text<'a>(pub Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(TextVisitor).map(Text)
+        d.deserialize_str(TextVisitor { numbers: false }).map(Text)
     }
 }
 
@@ -68,41 +68,31 @@ pub struct Id<'a>(pub Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Id<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(IdVisitor).map(Id)
+        d.deserialize_any(TextVisitor { numbers: true }).map(Id)
     }
 }
 
-struct TextVisitor;
+/// Reads a string, and when `numbers` a number too, as its text. A visitor rather than an
+/// untagged enum: this runs for every post of a firehose, and an untagged enum buffers the value
+/// before trying each variant.
+pub(super) struct TextVisitor {
+    pub(super) numbers: bool,
+}
+
+impl TextVisitor {
+    fn number<'de, E: Error>(&self, text: String, as_found: Unexpected<'_>) -> Result<Cow<'de, str>, E> {
+        match self.numbers {
+            true => Ok(Cow::Owned(text)),
+            false => Err(E::invalid_type(as_found, self)),
+        }
+    }
+}
 
 impl<'de> Visitor<'de> for TextVisitor {
     type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-
-    fn visit_string<E: Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
-/// Reads an id. A visitor rather than an untagged enum: this runs for every post of a firehose,
-/// and an untagged enum buffers the value before trying each variant.
-pub(super) struct IdVisitor;
-
-impl<'de> Visitor<'de> for IdVisitor {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or a number")
+        f.write_str(if self.numbers { "a string or a number" } else { "a string" })
     }
 
     fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Self::Value, E> {
@@ -118,18 +108,19 @@ impl<'de> Visitor<'de> for IdVisitor {
     }
 
     fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
+        self.number(v.to_string(), Unexpected::Unsigned(v))
     }
 
     fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
+        self.number(v.to_string(), Unexpected::Signed(v))
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
         // Written the way serde_json writes the number back, e.g. `1.5`.
-        serde_json::Number::from_f64(v)
-            .map(|n| Cow::Owned(n.to_string()))
-            .ok_or_else(|| E::custom("an id must be a finite number"))
+        let text = serde_json::Number::from_f64(v)
+            .map(|n| n.to_string())
+            .ok_or_else(|| E::custom("an id must be a finite number"))?;
+        self.number(text, Unexpected::Float(v))
     }
 }
 
