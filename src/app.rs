@@ -211,8 +211,36 @@ impl App {
         .with_jobs(nudges)
     }
 
+    /// What `/healthz` and `/metrics` read.
+    fn probe(&self, chat: &'static str) -> crate::server::Probe {
+        crate::server::Probe {
+            chat,
+            health: self.health.clone(),
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     pub fn console_user(&self) -> ChatUser {
         ChatUser::new("console", &self.config.chat.console.user)
+    }
+
+    /// Starts whatever receives commands, and the health and metrics endpoints: with the chat
+    /// platform's HTTP endpoints, or on their own when `[server]` is configured.
+    async fn start_listeners(&self, shutdown: &watch::Receiver<bool>) -> anyhow::Result<Listeners> {
+        let mut l = self.start_chat(shutdown).await?;
+        if l.http.is_none() && self.config.server.configured {
+            let chat = match (&self.discord, &self.slack) {
+                (Some(_), _) => "discord",
+                (None, Some(_)) => "slack",
+                (None, None) => "console",
+            };
+            let routes = crate::server::router(axum::Router::new(), self.probe(chat));
+            let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
+            tracing::info!(%addr, "health and metrics at /healthz and /metrics");
+            l.http = Some(task);
+        }
+        Ok(l)
     }
 
     /// Starts whatever receives commands: Slack's Socket Mode and/or HTTP endpoints, Discord's
@@ -250,7 +278,7 @@ impl App {
             l.socket = Some(socket);
         }
         if let Some(secret) = &cfg.signing_secret {
-            let routes = crate::server::router(slack_http::routes(inbound, secret), "slack", self.health.clone());
+            let routes = crate::server::router(slack_http::routes(inbound, secret), self.probe("slack"));
             let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
             tracing::info!(%addr, "Slack HTTP endpoints at /slack/events, /slack/commands, /slack/interactions");
             l.http = Some(task);
@@ -289,7 +317,7 @@ impl App {
         match &cfg.public_key {
             Some(key) => {
                 let routes = discord::http::routes(inbound, key.0, self.clock.clone());
-                let routes = crate::server::router(routes, "discord", self.health.clone());
+                let routes = crate::server::router(routes, self.probe("discord"));
                 let (addr, task) = crate::server::serve(self.config.server.listen, routes, shutdown.clone()).await?;
                 tracing::info!(%addr, "Discord interactions endpoint at /discord/interactions");
                 l.http = Some(task);
@@ -351,7 +379,7 @@ impl App {
         );
         let watch = tokio::spawn(watch.run(Duration::from_secs(60), shutdown.clone()));
         let scheduler = tokio::spawn(self.scheduler().run(shutdown.clone()));
-        let listeners = self.start_chat(&shutdown).await?;
+        let listeners = self.start_listeners(&shutdown).await?;
         let mut stop = shutdown.clone();
         while !*stop.borrow() {
             if stop.changed().await.is_err() {
@@ -359,18 +387,34 @@ impl App {
             }
         }
         tracing::info!("shutting down: listeners and sources first, then chat");
-        listeners.stop().await;
-        let _ = watch.await;
-        let _ = scheduler.await;
-        for t in tasks {
-            let _ = t.await;
+        let drain = async {
+            listeners.stop().await;
+            let _ = watch.await;
+            let _ = scheduler.await;
+            for t in tasks {
+                let _ = t.await;
+            }
+            // The sources held the last pipeline handles: the notice channel is closed now.
+            let _ = dispatcher.await;
+        };
+        if tokio::time::timeout(DRAIN_FOR, drain).await.is_err() {
+            // Whatever is still busy (a chat or network call that hangs) is dropped with the
+            // process. Nothing is lost: mentions are stored before their alert, reply intents
+            // before their publish, and both are retried on the next start.
+            tracing::warn!(
+                "shutdown: some parts were still busy after {}s and were stopped",
+                DRAIN_FOR.as_secs()
+            );
         }
-        // The sources held the last pipeline handles: the notice channel is closed now.
-        let _ = dispatcher.await;
         self.store.flush().await?;
+        tracing::info!("stopped");
         Ok(())
     }
 }
+
+/// How long shutdown waits for sources, listeners and chat to finish what they are doing, so
+/// that a stop (with the store's flush after it) takes under 10 seconds.
+const DRAIN_FOR: Duration = Duration::from_secs(8);
 
 /// What receives commands while the bot runs; stopped first at shutdown.
 #[derive(Default)]

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod matcher;
+pub mod metrics;
 pub mod ops;
 pub mod pipeline;
 pub mod publish;

@@ -21,8 +21,11 @@ async fn main() {
     let (stop, shutdown) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("signal received; stopping");
+        tracing::info!("signal received; stopping (a second signal stops at once)");
         let _ = stop.send(true);
+        wait_for_signal().await;
+        eprintln!("second signal: stopping at once");
+        std::process::exit(130);
     });
 
     if let Err(exit) = talkback::cli::main(cli, shutdown).await {

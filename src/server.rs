@@ -1,5 +1,5 @@
-//! The HTTP endpoints of design §11: the chat platforms' webhooks (mounted by their adapters) and
-//! `GET /healthz`. Serves until the shutdown flag turns; never handles signals itself.
+//! The HTTP endpoints of design §11: the chat platforms' webhooks (mounted by their adapters),
+//! `GET /healthz` and `GET /metrics`. Serves until the shutdown flag turns; never handles signals.
 
 use std::net::SocketAddr;
 
@@ -10,12 +10,56 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::watch;
 
+use crate::clock::SharedClock;
 use crate::ops::FAILING_AFTER;
 use crate::sources::Health;
+use crate::store::Store;
+
+/// What the health and metrics endpoints read.
+#[derive(Clone)]
+pub struct Probe {
+    /// The chat platform in use: `slack`, `discord` or `console`.
+    pub chat: &'static str,
+    pub health: Health,
+    pub store: Store,
+    pub clock: SharedClock,
+}
 
 /// The routes every talkback server has, merged with the adapters' own.
-pub fn router(adapters: Router, chat: &'static str, health: Health) -> Router {
-    adapters.route("/healthz", get(move || healthz(chat, health.clone())))
+pub fn router(adapters: Router, probe: Probe) -> Router {
+    let metrics_probe = probe.clone();
+    adapters
+        .route("/healthz", get(move || healthz(probe.chat, probe.health.clone())))
+        .route("/metrics", get(move || metrics(metrics_probe.clone())))
+}
+
+/// The counters and gauges of `crate::metrics`, in Prometheus' text format.
+async fn metrics(probe: Probe) -> impl IntoResponse {
+    // Reading the store's queues walks its trees: off the async threads.
+    let page = tokio::task::spawn_blocking(move || {
+        let sources = probe.health.snapshot();
+        let replies_pending = probe.store.outbox_pending().map(|p| p.len()).unwrap_or(0);
+        crate::metrics::render(&crate::metrics::Scrape {
+            sources: &sources,
+            alerts_pending: probe.store.pending_alert_count(),
+            replies_pending,
+            store_bytes: probe.store.size_on_disk(),
+            now: probe.clock.now(),
+        })
+    })
+    .await;
+    match page {
+        Ok(page) => (
+            StatusCode::OK,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            page,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// 200 with each part's state, or 503 when a source keeps failing.

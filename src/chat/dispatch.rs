@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::{announce, ChannelRef, ChatAdapter, ChatError};
 use crate::config::Config;
+use crate::domain::MentionId;
 use crate::pipeline::Notice;
 use crate::schedule::Wakeup;
 use crate::store::{Mention, Store, StoreError, TriageResult};
@@ -162,6 +163,7 @@ impl Dispatcher {
         let mut posted = 0;
         for (to, mentions) in batches {
             let (refs, error) = self.chat.post_alerts(&to, &mentions).await;
+            crate::metrics::alerts_posted(refs.len());
             for (m, msg) in mentions.iter().zip(refs) {
                 self.store.mark_alerted(m.id, msg)?;
                 posted += 1;
@@ -170,6 +172,7 @@ impl Dispatcher {
                 self.poke();
             }
             if let Some(e) = error {
+                crate::metrics::error(crate::metrics::ErrorKind::Chat);
                 return Err(e.into());
             }
         }
@@ -191,9 +194,60 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Adopts alerts that a crash left unrecorded: a pending mention whose alert is already in
+    /// its channel (posted, then the process died before the store kept the message) gets that
+    /// message instead of a second alert. Returns how many were adopted.
+    pub async fn adopt_posted(&self) -> Result<usize, DispatchError> {
+        let pending = self.store.pending_alerts()?;
+        let Some(oldest) = pending.iter().map(|m| m.received_at).min() else {
+            return Ok(0);
+        };
+        // The chat's clock and ours may differ a little.
+        let since = oldest - chrono::Duration::minutes(5);
+        let mut waiting: std::collections::HashSet<MentionId> = pending.iter().map(|m| m.id).collect();
+        let mut channels: Vec<&ChannelRef> = pending.iter().map(|m| self.routes.for_brand(&m.brand)).collect();
+        channels.sort_by(|a, b| a.0.cmp(&b.0));
+        channels.dedup();
+        let mut adopted = 0;
+        for to in channels {
+            for (id, msg) in self.chat.posted_alerts(to, since).await? {
+                if waiting.remove(&id) {
+                    self.store.mark_alerted(id, msg)?;
+                    adopted += 1;
+                }
+            }
+        }
+        if adopted > 0 {
+            self.store.flush().await?;
+            tracing::info!(
+                adopted,
+                "found alerts posted just before the last stop; not posting them again"
+            );
+        }
+        Ok(adopted)
+    }
+
     /// Runs until the notice channel closes (the pipeline is gone), retrying pending alerts
     /// every `retry` while chat is failing.
     pub async fn run(self, mut rx: mpsc::UnboundedReceiver<Notice>, retry: Duration) {
+        // Nothing is posted before the chat's history was checked for alerts a crash left
+        // unrecorded; notices that come meanwhile wait.
+        let mut waiting = Vec::new();
+        while let Err(e) = self.adopt_posted().await {
+            tracing::warn!(error = %e, "cannot read chat's history yet; alerts wait");
+            tokio::select! {
+                n = rx.recv() => match n {
+                    Some(n) => waiting.push(n),
+                    None => return,
+                },
+                _ = tokio::time::sleep(retry) => {}
+            }
+        }
+        for n in waiting {
+            if let Err(e) = self.apply(&n).await {
+                tracing::warn!(error = %e, "chat is failing; alerts stay pending and are retried");
+            }
+        }
         if let Err(e) = self.post_pending().await {
             tracing::warn!(error = %e, "alerts are waiting for chat");
         }

@@ -66,6 +66,18 @@ pub trait ChatAdapter: Send + Sync {
         (refs, None)
     }
 
+    /// talkback's alert messages in `to` posted since `since`, with the mention each shows (a
+    /// grouped message once per mention). Used once at start: an alert posted just before a
+    /// crash, whose message the store never recorded, is adopted instead of posted again. A
+    /// platform that cannot read its history back finds none.
+    async fn posted_alerts(
+        &self,
+        _to: &ChannelRef,
+        _since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(crate::domain::MentionId, MessageRef)>, ChatError> {
+        Ok(Vec::new())
+    }
+
     /// Redraws an alert message; `mentions` are every mention the message shows.
     async fn update_alert(&self, msg: &MessageRef, mentions: &[Mention]) -> Result<(), ChatError>;
 

@@ -98,6 +98,9 @@ pub struct ChannelConfig {
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// A `[server]` table is present: serve `/healthz` and `/metrics` even when no chat
+    /// platform needs HTTP.
+    pub configured: bool,
 }
 
 #[derive(Debug, Clone, Default)]

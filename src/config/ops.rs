@@ -7,7 +7,9 @@ use crate::domain::{ChatUser, HumanDuration};
 
 pub(super) fn server(root: &mut Section, d: &mut Diagnostics) -> ServerConfig {
     let mut listen = None;
+    let mut configured = false;
     if let Some(mut s) = root.section(d, "server") {
+        configured = true;
         if let Some(v) = s.string(d, "listen") {
             match v.value.parse() {
                 Ok(addr) => listen = Some(addr),
@@ -24,6 +26,7 @@ pub(super) fn server(root: &mut Section, d: &mut Diagnostics) -> ServerConfig {
     }
     ServerConfig {
         listen: listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+        configured,
     }
 }
 

@@ -92,7 +92,11 @@ impl<'de> Visitor<'de> for TextVisitor {
     type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.numbers { "a string or a number" } else { "a string" })
+        f.write_str(if self.numbers {
+            "a string or a number"
+        } else {
+            "a string"
+        })
     }
 
     fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Self::Value, E> {

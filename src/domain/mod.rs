@@ -163,7 +163,8 @@ impl fmt::Display for PostKey {
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    d.deserialize_any(borrowed::TextVisitor { numbers: true }).map(std::borrow::Cow::into_owned)
+    d.deserialize_any(borrowed::TextVisitor { numbers: true })
+        .map(std::borrow::Cow::into_owned)
 }
 
 fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

@@ -206,6 +206,9 @@ impl Outbox {
         while result.is_err() && entry.attempts < ATTEMPTS {
             entry.attempts += 1;
             result = publisher.publish(&reply).await;
+            if result.is_err() {
+                crate::metrics::error(crate::metrics::ErrorKind::Publish);
+            }
             match &result {
                 Err(e) if e.is_transient() && entry.attempts < ATTEMPTS => {
                     let wait = match e {
@@ -222,6 +225,7 @@ impl Outbox {
         let now = self.clock.now();
         match result {
             Ok(published) => {
+                crate::metrics::reply_published();
                 entry.state = OutboxState::Sent {
                     post_id: published.post_id.clone(),
                     url: published.url.clone(),

@@ -114,7 +114,7 @@ impl Scheduler {
         };
         let mut running = JoinSet::new();
         while !*shutdown.borrow() {
-            let next = self.pass(&mut plans, &mut running).await;
+            let next = self.pass(&mut plans, &mut running, &shutdown).await;
             let wait = match next {
                 Some(t) => (t - self.clock.now()).to_std().unwrap_or(Duration::ZERO),
                 None => MAX_SLEEP,
@@ -139,7 +139,12 @@ impl Scheduler {
     }
 
     /// Starts the jobs and sends the nags that are due; returns when the next thing is due.
-    async fn pass(&self, plans: &mut [jobs::Planned], running: &mut JoinSet<()>) -> Option<DateTime<Utc>> {
+    async fn pass(
+        &self,
+        plans: &mut [jobs::Planned],
+        running: &mut JoinSet<()>,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Option<DateTime<Utc>> {
         let now = self.clock.now();
         let mut next = None;
         for p in plans.iter_mut() {
@@ -151,7 +156,7 @@ impl Scheduler {
             }
             next = earliest(next, p.next);
         }
-        match self.nags.pass(now).await {
+        match self.nags.pass_while(now, || !*shutdown.borrow()).await {
             Ok(due) => earliest(next, due),
             Err(e) => {
                 tracing::error!(error = %e, "nags failed; retrying");

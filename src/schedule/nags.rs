@@ -67,8 +67,21 @@ impl Nagger {
 
     /// Sends every nag due at `now`; returns when the next one falls due.
     pub async fn pass(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.pass_while(now, || true).await
+    }
+
+    /// `pass`, stopping early (before the next nag) once `go_on` says no: nags to one channel
+    /// are paced a second apart, and a shutdown must not wait for a long backlog of them.
+    pub async fn pass_while(
+        &self,
+        now: DateTime<Utc>,
+        go_on: impl Fn() -> bool,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut next: Option<DateTime<Utc>> = None;
         for m in self.store.open_mentions(None)? {
+            if !go_on() {
+                break;
+            }
             let due = match next_nag_at(&m, &self.config, self.tz(&m.brand), now) {
                 Some(due) if due <= now => self.nag(m.id, now).await?,
                 other => other,
@@ -116,8 +129,14 @@ impl Nagger {
             _ => self.chat.say(self.routes.for_brand(&m.brand), &text).await,
         };
         match result {
-            Ok(()) => tracing::info!(mention = %m.id, nags = m.nags, escalated, "nagged"),
-            Err(e) => tracing::warn!(mention = %m.id, error = %e, "could not send a nag"),
+            Ok(()) => {
+                crate::metrics::nag_sent();
+                tracing::info!(mention = %m.id, nags = m.nags, escalated, "nagged")
+            }
+            Err(e) => {
+                crate::metrics::error(crate::metrics::ErrorKind::Chat);
+                tracing::warn!(mention = %m.id, error = %e, "could not send a nag")
+            }
         }
     }
 }

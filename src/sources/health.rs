@@ -38,6 +38,7 @@ impl Health {
     }
 
     pub fn failed(&self, source: &str, error: &str, _now: DateTime<Utc>) {
+        crate::metrics::error(crate::metrics::ErrorKind::Source);
         self.with(source, |h| {
             h.consecutive_failures += 1;
             h.last_error = Some(error.to_string());

@@ -25,7 +25,7 @@ use crate::domain::{Network, Post};
 use crate::pipeline::Pipeline;
 use crate::store::{Store, StoreError};
 
-pub use health::Health;
+pub use health::{Health, SourceHealth};
 pub use replay::ReplaySource;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +50,8 @@ pub struct SourceContext {
 impl SourceContext {
     /// Stores the mentions in `posts` (flushed), then moves the source's cursor.
     pub async fn deliver(&self, source: &str, replayed: bool, posts: &[Post], cursor: &str) -> Result<(), SourceError> {
-        self.pipeline.ingest(posts, replayed).await?;
+        let report = self.pipeline.ingest(posts, replayed).await?;
+        crate::metrics::mentions_ingested(source, report.new_mentions.len());
         self.store.set_cursor(source, cursor).await?;
         Ok(())
     }

@@ -148,6 +148,11 @@ impl Store {
     }
 
     /// Mentions whose alert has not been posted yet, oldest first.
+    /// How many mentions wait for their alert (for metrics; reads keys only).
+    pub fn pending_alert_count(&self) -> usize {
+        self.inner.pending.len()
+    }
+
     pub fn pending_alerts(&self) -> Result<Vec<Mention>, StoreError> {
         let mut out = Vec::new();
         for entry in self.inner.pending.iter() {

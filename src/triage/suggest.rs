@@ -80,6 +80,7 @@ impl LlmSuggester {
                 };
             }
             Err(e) => {
+                crate::metrics::error(crate::metrics::ErrorKind::Llm);
                 tracing::warn!(mention = %mention.id, error = %e, "LLM drafts failed; keeping the template drafts");
                 better.drafts = Drafts::Fallback { reason: e.to_string() };
             }

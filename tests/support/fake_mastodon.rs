@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
@@ -52,6 +52,9 @@ struct Inner {
     budget: (u32, String),
     streams: Vec<(String, mpsc::UnboundedSender<String>)>,
     connections: Vec<String>,
+    /// Statuses created through `POST /api/v1/statuses`, with their `Idempotency-Key`. Every
+    /// POST creates one: the fake does not dedupe, so a test sees talkback's own exactly-once.
+    created: Vec<(Option<String>, Value)>,
 }
 
 #[derive(Clone)]
@@ -86,6 +89,9 @@ impl FakeMastodon {
             .route("/api/v1/accounts/{id}/statuses", get(list_endpoint))
             .route("/api/v2/search", get(search))
             .route("/api/v1/streaming/{*which}", get(streaming))
+            .route("/api/v1/statuses", post(create_status))
+            .route("/api/v1/statuses/{id}/context", get(context))
+            .route("/api/v1/accounts/verify_credentials", get(verify_credentials))
             .with_state(fake.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         fake
@@ -312,6 +318,68 @@ impl FakeMastodon {
         h.insert("x-ratelimit-reset", reset.parse().unwrap());
         resp
     }
+}
+
+impl FakeMastodon {
+    /// The account talkback publishes as (`verify_credentials`).
+    pub fn me(&self) -> Value {
+        self.account("acme", "Acme")
+    }
+
+    /// Every status created by a POST, in order, with its `Idempotency-Key`.
+    pub fn created(&self) -> Vec<(Option<String>, Value)> {
+        self.lock().created.clone()
+    }
+}
+
+async fn verify_credentials(State(fake): State<FakeMastodon>, headers: HeaderMap) -> Response {
+    if let Some(r) = fake.record("/api/v1/accounts/verify_credentials", &[], &headers) {
+        return r;
+    }
+    fake.json(fake.me())
+}
+
+/// `POST /api/v1/statuses`: the status as Mastodon renders it (HTML paragraphs).
+async fn create_status(State(fake): State<FakeMastodon>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Some(r) = fake.record("/api/v1/statuses", &[], &headers) {
+        return r;
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"error": "Validation failed"})),
+        )
+            .into_response();
+    };
+    let text = body["status"].as_str().unwrap_or("");
+    let html = format!(
+        "<p>{}</p>",
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    );
+    let mut status = fake.status(&fake.me(), &html);
+    status["in_reply_to_id"] = body["in_reply_to_id"].clone();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    fake.lock().created.push((key, status.clone()));
+    fake.touch();
+    fake.json(status)
+}
+
+/// `GET /api/v1/statuses/:id/context`: the created statuses that reply to `id`.
+async fn context(State(fake): State<FakeMastodon>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Some(r) = fake.record(&format!("/api/v1/statuses/{id}/context"), &[], &headers) {
+        return r;
+    }
+    let descendants: Vec<Value> = fake
+        .lock()
+        .created
+        .iter()
+        .map(|(_, s)| s.clone())
+        .filter(|s| s["in_reply_to_id"].as_str() == Some(id.as_str()))
+        .collect();
+    fake.json(json!({"ancestors": [], "descendants": descendants}))
 }
 
 fn parse_query(raw: Option<String>) -> Vec<(String, String)> {

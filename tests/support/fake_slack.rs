@@ -21,6 +21,8 @@ struct Inner {
     calls: Vec<(String, Value)>,
     /// The `ts` each chat.postMessage answered with, in call order.
     posted_ts: Vec<String>,
+    /// Every message posted, as conversations.history shows it, oldest first; `channel` added.
+    messages: Vec<Value>,
     failures: HashMap<String, VecDeque<(u16, Option<u64>)>>,
     /// `ok: false` answers (HTTP 200) to give, per method.
     errors: HashMap<String, VecDeque<String>>,
@@ -29,6 +31,8 @@ struct Inner {
     next_file: u64,
     acks: Vec<Value>,
     next_ts: u64,
+    /// The seconds part of every `ts`: when the fake started.
+    ts_base: i64,
     /// Every open Socket Mode connection, oldest first; envelopes go to the newest. slack-morphism
     /// opens a second one after a few seconds: the first must stay open, as it does on Slack.
     sockets: Vec<mpsc::UnboundedSender<Value>>,
@@ -52,6 +56,7 @@ impl FakeSlack {
             addr,
             inner: Arc::new(Mutex::new(Inner {
                 next_ts: 1,
+                ts_base: chrono::Utc::now().timestamp(),
                 ..Inner::default()
             })),
             changed: Arc::new(Notify::new()),
@@ -208,9 +213,21 @@ async fn api(
         let failure = inner.failures.get_mut(&method).and_then(|q| q.pop_front());
         let error = inner.errors.get_mut(&method).and_then(|q| q.pop_front());
         inner.next_ts += 1;
-        let ts = format!("1763900000.{:06}", inner.next_ts);
-        if method == "chat.postMessage" && failure.is_none() {
+        // Like Slack's: the posting time in seconds, then a sequence that keeps them apart.
+        let ts = format!("{}.{:06}", inner.ts_base, inner.next_ts);
+        if method == "chat.postMessage" && failure.is_none() && error.is_none() {
             inner.posted_ts.push(ts.clone());
+            inner
+                .messages
+                .push(json!({"type": "message", "user": "U0BOT", "bot_id": "B0001", "ts": ts,
+                "text": body["text"], "blocks": blocks_of(&body), "channel": channel_id(&body["channel"])}));
+        }
+        if method == "chat.update" && failure.is_none() && error.is_none() {
+            let blocks = blocks_of(&body);
+            if let Some(m) = inner.messages.iter_mut().find(|m| m["ts"] == body["ts"]) {
+                m["text"] = body["text"].clone();
+                m["blocks"] = blocks;
+            }
         }
         (failure, error, ts)
     };
@@ -238,6 +255,7 @@ async fn api(
         "chat.update" => json!({"ok": true, "channel": channel, "ts": body["ts"], "text": body["text"],
                                 "message": {"text": body["text"], "user": "U0BOT"}}),
         "chat.postEphemeral" => json!({"ok": true, "message_ts": ts}),
+        "conversations.history" => history(&fake, &body),
         "views.open" => {
             let mut view = body["view"].clone();
             view["id"] = json!("V0001");
@@ -252,6 +270,57 @@ async fn api(
         _ => json!({"ok": false, "error": "unknown_method"}),
     };
     Json(answer).into_response()
+}
+
+/// Blocks arrive as a JSON array in JSON bodies and as a JSON string in form bodies.
+fn blocks_of(body: &Value) -> Value {
+    match &body["blocks"] {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    }
+}
+
+/// `conversations.history`: the channel's messages newest first, from `oldest` (exclusive),
+/// `limit` per page (default 100) with a cursor, as Slack documents it. Needs a channel ID.
+fn history(fake: &FakeSlack, args: &Value) -> Value {
+    let Some(channel) = args["channel"].as_str().filter(|c| is_id(c)) else {
+        return json!({"ok": false, "error": "channel_not_found"});
+    };
+    let num = |v: &Value| v.as_str().and_then(|s| s.parse::<f64>().ok()).or_else(|| v.as_f64());
+    let oldest = num(&args["oldest"]).unwrap_or(0.0);
+    let limit = num(&args["limit"]).map_or(100, |l| l as usize).clamp(1, 999);
+    let skip: usize = args["cursor"]
+        .as_str()
+        .and_then(|c| c.strip_prefix("page:")?.parse().ok())
+        .unwrap_or(0);
+    let inner = fake.inner.lock().unwrap();
+    let all: Vec<Value> = inner
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m["channel"] == channel && num(&m["ts"]).is_some_and(|ts| ts > oldest))
+        .map(|m| {
+            let mut m = m.clone();
+            m.as_object_mut().map(|o| o.remove("channel"));
+            m
+        })
+        .collect();
+    let page: Vec<Value> = all.iter().skip(skip).take(limit).cloned().collect();
+    let has_more = skip + page.len() < all.len();
+    let next = if has_more {
+        format!("page:{}", skip + page.len())
+    } else {
+        String::new()
+    };
+    json!({"ok": true, "messages": page, "has_more": has_more, "pin_count": 0,
+           "response_metadata": {"next_cursor": next}})
+}
+
+/// Every message posted so far, oldest first, each with its `channel`.
+impl FakeSlack {
+    pub fn messages(&self) -> Vec<Value> {
+        self.inner.lock().unwrap().messages.clone()
+    }
 }
 
 /// Slack answers with the channel's ID even when it was addressed by name: `#brand-mentions`

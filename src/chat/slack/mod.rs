@@ -4,6 +4,7 @@
 
 pub mod blocks;
 mod files;
+mod history;
 pub mod http;
 pub mod inbound;
 pub mod socket;
@@ -241,6 +242,14 @@ impl ChatAdapter for SlackChat {
             }
         }
         (refs, None)
+    }
+
+    async fn posted_alerts(
+        &self,
+        to: &ChannelRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(crate::domain::MentionId, MessageRef)>, ChatError> {
+        self.alerts_since(&to.0, since).await
     }
 
     async fn update_alert(&self, msg: &MessageRef, mentions: &[Mention]) -> Result<(), ChatError> {
