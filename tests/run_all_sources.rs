@@ -25,6 +25,7 @@ use support::fake_reddit::{self as reddit, FakeReddit};
 use support::fake_rss::{rss2, rss_item, Doc, FakeFeeds};
 use support::fake_slack::FakeSlack;
 use support::fake_x::{self as x, FakeX};
+use support::faults::FaultProxy;
 
 /// Only a guard against a hang: every wait below is woken by the fakes, never by a timer.
 const GUARD: Duration = Duration::from_secs(60);
@@ -274,16 +275,19 @@ fn firehose(sky: &FakeBluesky) {
     ));
 }
 
-#[allow(clippy::too_many_arguments)]
-fn config(
-    masto: &FakeMastodon,
-    sky: &FakeBluesky,
-    red: &FakeReddit,
-    news: &FakeHn,
-    tw: &FakeX,
-    feeds: &FakeFeeds,
-    slack: &FakeSlack,
-) -> String {
+/// Where talkback finds each fake: straight, or through a fault-injecting proxy.
+struct Urls {
+    masto: String,
+    sky: String,
+    jet: String,
+    red: String,
+    news: String,
+    tw: String,
+    feeds: String,
+    slack: String,
+}
+
+fn config(u: &Urls) -> String {
     format!(
         r##"[store]
 path = "store"
@@ -348,16 +352,16 @@ api_url = "{slack}"
 bot_token_env = "SLACK_BOT_TOKEN"
 app_token_env = "SLACK_APP_TOKEN"
 "##,
-        masto = masto.base_url,
-        sky = sky.base_url,
-        jet = sky.jetstream_url,
+        masto = u.masto,
+        sky = u.sky,
+        jet = u.jet,
         identifier = bsky::IDENTIFIER,
-        red = red.url,
+        red = u.red,
         username = reddit::USERNAME,
-        news = news.base_url,
-        tw = tw.url,
-        feeds = feeds.base_url,
-        slack = slack.api_url,
+        news = u.news,
+        tw = u.tw,
+        feeds = u.feeds,
+        slack = u.slack,
     )
 }
 
@@ -419,6 +423,18 @@ fn export(dir: &Path) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn talkback_run_with_all_six_sources_alerts_each_matching_post_exactly_once() {
+    all_six(false).await;
+}
+
+/// The same run with a fault-injecting proxy in front of every API (each network, the
+/// firehose and Slack): 500s, 429s, resets, cut and malformed bodies, slow answers and broken
+/// streams. Each is retried or skipped, nothing is lost or doubled, the process stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_faults_on_every_api_nothing_is_lost_or_doubled() {
+    all_six(true).await;
+}
+
+async fn all_six(faulty: bool) {
     let started = Instant::now();
     let (masto, sky, red, news, tw, feeds, slack) = tokio::join!(
         FakeMastodon::start(),
@@ -431,11 +447,34 @@ async fn talkback_run_with_all_six_sources_alerts_each_matching_post_exactly_onc
     );
     let want = seed(&masto, &sky, &red, &news, &tw, &feeds);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("talkback.toml"),
-        config(&masto, &sky, &red, &news, &tw, &feeds, &slack),
-    )
-    .unwrap();
+    let mut proxies: Vec<(&str, FaultProxy)> = Vec::new();
+    let mut via = async |name: &'static str, straight: &str| -> String {
+        if !faulty {
+            return straight.to_string();
+        }
+        // Every third request is a fault, until 7 (each kind at least once).
+        let proxy = FaultProxy::start(addr_of(straight), 3, 7).await;
+        let path = straight
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        let scheme = if straight.starts_with("ws") { "ws" } else { "http" };
+        let routed = format!("{scheme}{}{path}", proxy.url.trim_start_matches("http"));
+        proxies.push((name, proxy));
+        routed
+    };
+    let urls = Urls {
+        masto: via("mastodon", &masto.base_url).await,
+        sky: via("bluesky", &sky.base_url).await,
+        jet: via("jetstream", &sky.jetstream_url).await,
+        red: via("reddit", &red.url).await,
+        news: via("hackernews", &news.base_url).await,
+        tw: via("x", &tw.url).await,
+        feeds: via("rss", &feeds.base_url).await,
+        slack: via("slack", &slack.api_url).await,
+    };
+    std::fs::write(dir.path().join("talkback.toml"), config(&urls)).unwrap();
     let log = dir.path().join("talkback.log");
     let child = Command::new(env!("CARGO_BIN_EXE_talkback"))
         .args(["run", "--config"])
@@ -633,5 +672,24 @@ async fn talkback_run_with_all_six_sources_alerts_each_matching_post_exactly_onc
         .calls("chat.postMessage")
         .iter()
         .all(|c| c["channel"] == "C0ALERTS"));
-    eprintln!("all six sources end to end in {:?}", started.elapsed());
+    for (name, p) in &proxies {
+        eprintln!("{name}: {} faults injected: {:?}", p.total(), p.injected());
+        assert!(p.total() > 0, "no fault reached {name}");
+    }
+    let total: u64 = proxies.iter().map(|(_, p)| p.total()).sum();
+    eprintln!(
+        "all six sources end to end in {:?}{}",
+        started.elapsed(),
+        if faulty {
+            format!(", with {total} faults injected")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// `127.0.0.1:PORT` of a fake's URL.
+fn addr_of(url: &str) -> std::net::SocketAddr {
+    let rest = url.split("://").nth(1).unwrap();
+    rest.split('/').next().unwrap().parse().unwrap()
 }

@@ -10,6 +10,7 @@ pub mod fake_reddit;
 pub mod fake_rss;
 pub mod fake_slack;
 pub mod fake_x;
+pub mod faults;
 pub mod outbox;
 pub mod recording_chat;
 pub mod running;
