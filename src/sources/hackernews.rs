@@ -94,7 +94,10 @@ impl Fetch for Search {
         let hits: Vec<Hit> = http::each(&self.name, body.get("hits"));
         let number = |k: &str| body.get(k).and_then(Value::as_u64).unwrap_or(0);
         let (page, pages) = (number("page"), number("nbPages"));
-        if cursor.is_some() && page + 1 == pages && number("nbHits") > pages * u64::from(HITS_PER_PAGE) {
+        if cursor.is_some()
+            && page.checked_add(1) == Some(pages)
+            && number("nbHits") > pages.saturating_mul(u64::from(HITS_PER_PAGE))
+        {
             tracing::warn!(source = %self.name, "more new hits than Algolia pages through; the oldest were not read");
         }
         let step = advance(cursor, hits, page, pages);
@@ -184,7 +187,7 @@ fn advance(cursor: Option<Cursor>, hits: Vec<Hit>, page: u64, pages: u64) -> Ste
             more: false,
         };
     };
-    if page + 1 < pages {
+    if page.saturating_add(1) < pages {
         let paging = Paging {
             page: page + 1,
             newest,
@@ -308,6 +311,15 @@ mod tests {
 
     fn ids(step: &Step) -> Vec<&str> {
         step.fresh.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    /// Found by tests/fuzz.rs: `page + 1` overflowed on an answer with `"page": u64::MAX`.
+    #[test]
+    fn the_last_possible_page_is_the_last_page() {
+        let c = Cursor::at(100, Vec::new());
+        let step = advance(Some(c), vec![hit("9", 300)], u64::MAX, u64::MAX);
+        assert!(!step.more);
+        assert_eq!(step.cursor.unwrap().since, 300);
     }
 
     #[test]

@@ -32,17 +32,27 @@ pub fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
+/// The longest wait a server's headers can ask for: a longer one (`Retry-After: 1e300`, `inf`)
+/// is read as this, so that a wait is always a time callers can add to `Instant::now()`.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// `secs` as a wait: at least `min`, at most `MAX_WAIT` (NaN is `min`).
+fn wait_secs(secs: f64, min: f64) -> Duration {
+    Duration::try_from_secs_f64(secs.max(min)).map_or(MAX_WAIT, |d| d.min(MAX_WAIT))
+}
+
 /// How long the server asked us to wait: `Retry-After` (seconds or an HTTP date), else an
-/// exhausted `X-RateLimit-*` budget's reset (Reddit sends seconds, X an epoch time).
+/// exhausted `X-RateLimit-*` budget's reset (Reddit sends seconds, X an epoch time). Never more
+/// than `MAX_WAIT`.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(v) = get("retry-after") {
         if let Ok(secs) = v.parse::<f64>() {
-            return Some(Duration::from_secs_f64(secs.max(0.0)));
+            return Some(wait_secs(secs, 0.0));
         }
         if let Ok(t) = chrono::DateTime::parse_from_rfc2822(v) {
-            let secs = (t.timestamp() - chrono::Utc::now().timestamp()).max(0);
-            return Some(Duration::from_secs(secs as u64));
+            let secs = t.timestamp().saturating_sub(chrono::Utc::now().timestamp()).max(0);
+            return Some(Duration::from_secs(secs as u64).min(MAX_WAIT));
         }
     }
     let remaining = get("x-ratelimit-remaining").or_else(|| get("x-rate-limit-remaining"));
@@ -53,7 +63,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         let now = chrono::Utc::now().timestamp() as f64;
         // A reset far beyond "seconds from now" is an epoch time.
         let secs = if reset > 1_000_000_000.0 { reset - now } else { reset };
-        return Some(Duration::from_secs_f64(secs.max(1.0)));
+        return Some(wait_secs(secs, 1.0));
     }
     None
 }
@@ -132,4 +142,39 @@ pub fn each<T: serde::de::DeserializeOwned>(source: &str, items: Option<&serde_j
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    /// Found by tests/fuzz.rs: `Duration::from_secs_f64` panicked on `1e300` and `inf`, and a
+    /// wait near `i64::MAX` seconds overflowed `Instant::now() + wait` in the X, Reddit and
+    /// Mastodon sources.
+    #[test]
+    fn absurd_waits_are_capped_not_a_panic() {
+        for v in ["1e300", "inf", "9223372036854740480", "18446744073709551616"] {
+            let wait = retry_after(&headers(&[("retry-after", v)]));
+            assert_eq!(wait, Some(MAX_WAIT), "{v}");
+            let wait = retry_after(&headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", v)]));
+            assert_eq!(wait, Some(MAX_WAIT), "{v}");
+        }
+        assert_eq!(retry_after(&headers(&[("retry-after", "NaN")])), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")])),
+            Some(MAX_WAIT)
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "30")])),
+            Some(Duration::from_secs(30))
+        );
+    }
 }

@@ -62,7 +62,7 @@ pub fn verify(key: &VerifyingKey, headers: &HeaderMap, body: &[u8], now_unix: i6
     key.verify_strict(&message, &Signature::from_bytes(&bytes))
         .map_err(|_| Forged::Mismatch)?;
     match ts.trim().parse::<i64>() {
-        Ok(t) if (now_unix - t).abs() <= WINDOW_SECS => Ok(()),
+        Ok(t) if now_unix.abs_diff(t) <= WINDOW_SECS.unsigned_abs() => Ok(()),
         _ => Err(Forged::Stale),
     }
 }
@@ -94,4 +94,45 @@ async fn interactions(State(e): State<Endpoint>, headers: HeaderMap, body: Bytes
         map.remove("data");
     }
     Json(body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    /// Found by tests/fuzz.rs: `(now - t).abs()` overflowed on a signed timestamp near
+    /// `i64::MIN`: a panic in debug builds; in release builds it wrapped, and a timestamp 2^63
+    /// seconds before now (`now - t` = `i64::MIN`, whose `abs()` is itself) was accepted.
+    #[test]
+    fn a_signed_timestamp_at_the_ends_of_i64_is_stale() {
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let now: i64 = 1_763_632_800;
+        let body = br#"{"type":1}"#;
+        for ts in [
+            i64::MIN,
+            i64::MIN + 1,
+            now.wrapping_add(i64::MIN),
+            i64::MAX,
+            now - 301,
+            now + 301,
+            now,
+        ] {
+            let ts = ts.to_string();
+            let mut message = ts.as_bytes().to_vec();
+            message.extend_from_slice(body);
+            let mut h = HeaderMap::new();
+            h.insert(
+                "x-signature-ed25519",
+                hex::encode(key.sign(&message).to_bytes()).parse().unwrap(),
+            );
+            h.insert("x-signature-timestamp", ts.parse().unwrap());
+            let expected = if ts == now.to_string() {
+                Ok(())
+            } else {
+                Err(Forged::Stale)
+            };
+            assert_eq!(verify(&key.verifying_key(), &h, body, now), expected, "{ts}");
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! publisher's job. Each part keeps its own cursor under `<source>/<part>`.
 
 mod firehose;
-mod jetstream;
+pub mod jetstream;
 mod lexicon;
 mod own;
 mod polls;

@@ -119,7 +119,8 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: i64) 
     })
 }
 
-/// Bluesky's budget: `RateLimit-Reset` is the epoch second when the window refills.
+/// Bluesky's budget: `RateLimit-Reset` is the epoch second when the window refills. Never more
+/// than `http::MAX_WAIT`.
 pub fn reset_in(headers: &HeaderMap, now: i64) -> Option<Duration> {
     let reset = headers
         .get("ratelimit-reset")?
@@ -128,7 +129,7 @@ pub fn reset_in(headers: &HeaderMap, now: i64) -> Option<Duration> {
         .trim()
         .parse::<i64>()
         .ok()?;
-    Some(Duration::from_secs((reset - now).max(1) as u64))
+    Some(Duration::from_secs(reset.saturating_sub(now).max(1) as u64).min(http::MAX_WAIT))
 }
 
 #[cfg(test)]
@@ -150,6 +151,16 @@ mod tests {
             XrpcError::Fetch(FetchError::RateLimited(Some(d))) => assert_eq!(d, Duration::from_secs(90)),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// `reset - now` overflowed on a reset near `i64::MIN` (tests/fuzz.rs's rate-limit target
+    /// reads this header).
+    #[test]
+    fn a_reset_at_the_ends_of_i64_is_not_a_panic() {
+        let h = headers(&[("ratelimit-reset", "-9223372036854775808")]);
+        assert_eq!(reset_in(&h, 1_000_000), Some(Duration::from_secs(1)));
+        let h = headers(&[("ratelimit-reset", "9223372036854775807")]);
+        assert_eq!(reset_in(&h, -1_000_000), Some(http::MAX_WAIT));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 
 mod api;
 mod search;
-mod sse;
-mod status;
+pub mod sse;
+pub mod status;
 mod stream;
 mod timeline;
 

@@ -57,6 +57,14 @@ struct TokenAnswer {
     error: Option<serde_json::Value>,
 }
 
+/// A token's lifetime from `expires_in` (an hour when absent); at most a day (Reddit's tokens
+/// last a day), so that `Instant::now() + lifetime` holds for any number the server sends.
+fn lifetime(expires_in: Option<f64>) -> Duration {
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    let secs = expires_in.unwrap_or(3600.0).max(0.0);
+    Duration::try_from_secs_f64(secs).map_or(DAY, |d| d.min(DAY))
+}
+
 impl Auth {
     pub fn new(auth_url: &str, creds: Credentials) -> Auth {
         Auth {
@@ -119,14 +127,31 @@ impl Auth {
         let answer: TokenAnswer = serde_json::from_value(value)
             .map_err(|e| FetchError::Transient(format!("reddit token endpoint: unexpected answer: {e}")))?;
         match (answer.access_token, answer.error) {
-            (Some(token), _) if !token.is_empty() => {
-                let secs = answer.expires_in.unwrap_or(3600.0).max(0.0);
-                Ok((SecretString::from(token), Duration::from_secs_f64(secs)))
-            }
+            (Some(token), _) if !token.is_empty() => Ok((SecretString::from(token), lifetime(answer.expires_in))),
             (_, error) => Err(FetchError::Rejected(format!(
                 "reddit token endpoint refused the credentials ({})",
                 error.map(|e| e.to_string()).unwrap_or_else(|| "no access_token".into())
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Duration::from_secs_f64` panicked on an `expires_in` of `1e300`, and
+    /// `Instant::now() + lifetime` overflowed on `1e19` (tests/fuzz.rs's Reddit pages fuzz the
+    /// token answer).
+    #[test]
+    fn any_expires_in_is_a_lifetime() {
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(lifetime(Some(1e300)), day);
+        assert_eq!(lifetime(Some(1e19)), day);
+        assert_eq!(lifetime(Some(f64::INFINITY)), day);
+        assert_eq!(lifetime(Some(-5.0)), Duration::ZERO);
+        assert_eq!(lifetime(None), Duration::from_secs(3600));
+        assert_eq!(lifetime(Some(86_400.0)), day);
+        assert!(Instant::now().checked_add(lifetime(Some(1e300))).is_some());
     }
 }

@@ -160,7 +160,8 @@ impl Feed {
 
 /// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed. An entry without an id gets its link as id (not
 /// feed-rs's default hash or random UUID, which would change between polls and repeat it).
-fn parse(body: &[u8], url: &str) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
+/// Public for the fuzz tests.
+pub fn parse(body: &[u8], url: &str) -> Result<feed_rs::model::Feed, feed_rs::parser::ParseFeedError> {
     feed_rs::parser::Builder::new()
         .base_uri(Some(url))
         .id_generator(|links, _title, _uri| entry::main_link(links).map(|l| l.href.clone()).unwrap_or_default())
