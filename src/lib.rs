@@ -4,7 +4,8 @@
 //! The crate follows the loop of the design (§1):
 //! `sources` → `pipeline` (`matcher`, `triage`) → `store` → `chat` (alerts, commands) →
 //! `publish` (outbox, publishers); `schedule` nags and runs the daily jobs. `config` builds everything up front; `app` wires it;
-//! `cli` and `demo` are the entry points.
+//! `cli` and `demo` are the entry points. `redact` keeps every secret in use out of what
+//! talkback logs, stores and says.
 
 pub mod app;
 pub mod chat;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod ops;
 pub mod pipeline;
 pub mod publish;
+pub mod redact;
 pub mod report;
 pub mod schedule;
 pub mod server;

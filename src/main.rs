@@ -2,6 +2,10 @@
 
 use clap::Parser;
 use tokio::sync::watch;
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
+use tracing_subscriber::layer::{Filter, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, Registry};
 
 #[tokio::main]
 async fn main() {
@@ -10,11 +14,12 @@ async fn main() {
         talkback::cli::Cmd::Run(_) => "info",
         _ => "warn",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(log_filter(default_level)),
+        )
         .init();
 
     // Only main handles signals: the first SIGINT/SIGTERM starts a graceful stop.
@@ -32,6 +37,16 @@ async fn main() {
         eprintln!("{}", exit.message);
         std::process::exit(exit.code);
     }
+}
+
+/// `RUST_LOG`, else `default_level`; either way WebSocket frames are never logged: at trace level
+/// tungstenite prints each one, and the Discord gateway's IDENTIFY frame carries the bot token.
+fn log_filter(default_level: &str) -> impl Filter<Registry> {
+    let asked = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let no_frames = Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_target("tungstenite", LevelFilter::DEBUG);
+    asked.and(no_frames)
 }
 
 async fn wait_for_signal() {

@@ -183,7 +183,7 @@ pub(super) fn url_with(s: &mut Section, d: &mut Diagnostics, key: &'static str, 
 }
 
 /// A secret named by an `*_env` key: the environment variable must be set when the command
-/// needs it. Secrets themselves never live in the file.
+/// needs it, and its value is registered for redaction. Secrets themselves never live in the file.
 pub(super) fn secret(
     s: &mut Section,
     d: &mut Diagnostics,
@@ -208,7 +208,10 @@ pub(super) fn secret(
         return None;
     }
     match env(&name.value).filter(|v| !v.trim().is_empty()) {
-        Some(v) => Some(SecretString::from(v)),
+        Some(v) => {
+            crate::redact::register(&v);
+            Some(SecretString::from(v))
+        }
         None => {
             d.error(
                 name.span,

@@ -207,7 +207,10 @@ fn llm(
                 ),
             );
         }
-        value.map(SecretString::from)
+        value.map(|v| {
+            crate::redact::register(&v);
+            SecretString::from(v)
+        })
     });
     let timeout = duration(s, d, "timeout", 4).as_std();
     if base_url.is_none() && !s.has("base_url") {

@@ -59,7 +59,8 @@ impl RedditPublisher {
 fn errors(v: &Value) -> Option<PublishError> {
     let first = v.pointer("/json/errors/0")?.as_array()?;
     let code = first.first().and_then(Value::as_str).unwrap_or("");
-    let message = first.get(1).and_then(Value::as_str).unwrap_or(code).to_string();
+    let message = first.get(1).and_then(Value::as_str).unwrap_or(code);
+    let message = crate::redact::redact(message).into_owned();
     Some(if code == "RATELIMIT" {
         PublishError::RateLimited { retry_after: None }
     } else {

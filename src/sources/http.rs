@@ -6,6 +6,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, StatusCode};
 
+use crate::redact::redact;
+
 /// Why a fetch failed; the poll driver decides what to do from the kind.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
@@ -81,9 +83,10 @@ pub async fn fetch(req: RequestBuilder) -> Result<(StatusCode, HeaderMap, Vec<u8
     Ok((status, headers, body.to_vec()))
 }
 
-/// What a non-2xx answer means: 429 rate limited, 5xx/408 transient, other 4xx rejected.
+/// What a non-2xx answer means: 429 rate limited, 5xx/408 transient, other 4xx rejected. The
+/// body's start is kept as the reason, redacted: a server may echo the credentials it was sent.
 pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> FetchError {
-    let snippet: String = String::from_utf8_lossy(body).chars().take(200).collect();
+    let snippet: String = redact(&String::from_utf8_lossy(body)).chars().take(200).collect();
     match status {
         StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited(retry_after(headers)),
         s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {

@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::chat::ChatError;
+use crate::redact::redact;
 
 /// 429s are retried this many times before the caller is told to come back later.
 const RATE_LIMIT_RETRIES: u32 = 4;
@@ -227,9 +228,10 @@ fn rejected(status: u16, body: &[u8]) -> RestError {
         #[serde(default)]
         message: String,
     }
+    // Discord's message, else the body's start; redacted, as a proxy may echo the token.
     let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(e) if !e.message.is_empty() => (e.code, e.message),
-        _ => (0, String::from_utf8_lossy(body).chars().take(200).collect()),
+        Ok(e) if !e.message.is_empty() => (e.code, redact(&e.message).into_owned()),
+        _ => (0, redact(&String::from_utf8_lossy(body)).chars().take(200).collect()),
     };
     RestError::Rejected { status, code, message }
 }

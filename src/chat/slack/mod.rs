@@ -63,7 +63,7 @@ fn map_error(e: SlackClientError) -> ChatError {
     match e {
         SlackClientError::RateLimitError(r) => ChatError::RateLimited(r.retry_after),
         SlackClientError::ApiError(a) => ChatError::Rejected(a.code),
-        other => ChatError::Transport(other.to_string()),
+        other => ChatError::Transport(crate::redact::redact(&other.to_string()).into_owned()),
     }
 }
 

@@ -111,7 +111,7 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8], now: i64) 
         Some(m) => format!("{error}: {m}"),
         None => error.to_string(),
     };
-    let what = format!("HTTP {status}: {detail}");
+    let what = format!("HTTP {status}: {}", crate::redact::redact(&detail));
     XrpcError::Fetch(if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
         FetchError::Transient(what)
     } else {

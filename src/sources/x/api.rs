@@ -63,6 +63,7 @@ impl Api {
                     .first()
                     .and_then(|e| e.get("detail").and_then(|d| d.as_str()).map(str::to_string))
                     .unwrap_or_else(|| "no such user".into());
+                let why = crate::redact::redact(&why);
                 Err(FetchError::Rejected(format!("x: cannot look up @{username}: {why}")))
             }
         }

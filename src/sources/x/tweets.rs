@@ -78,7 +78,7 @@ impl TweetsPage {
             tracing::warn!(
                 source,
                 title,
-                detail,
+                detail = %crate::redact::redact(detail.unwrap_or_default()),
                 "x reported a problem next to the data; keeping the data"
             );
         }
@@ -87,7 +87,7 @@ impl TweetsPage {
                 .get("detail")
                 .and_then(|d| d.as_str())
                 .unwrap_or("unknown error");
-            return Err(FetchError::Rejected(format!("x: {detail}")));
+            return Err(FetchError::Rejected(format!("x: {}", crate::redact::redact(detail))));
         }
         let meta: Meta = match value.get("meta") {
             Some(m) => serde_json::from_value(m.clone())

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use crate::domain::{Intent, Network, Sentiment};
+use crate::redact::redact;
 
 /// How long a whole call (connect, send, read the answer) may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(4);
@@ -82,7 +83,11 @@ pub struct LlmDrafter {
 }
 
 impl LlmDrafter {
+    /// The key is registered for redaction here too: settings need not come from a config.
     pub fn new(settings: LlmSettings, http: reqwest::Client) -> Self {
+        if let Some(key) = &settings.api_key {
+            crate::redact::register(key.expose_secret());
+        }
         let url = format!("{}/chat/completions", settings.base_url.trim_end_matches('/'));
         LlmDrafter { settings, http, url }
     }
@@ -125,7 +130,7 @@ impl LlmDrafter {
                 .unwrap_or_else(|| status.canonical_reason().unwrap_or("no reason given").to_string());
             return Err(LlmError::Rejected {
                 status: code,
-                message: self.redact(message),
+                message: redact(&message).into_owned(),
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| LlmError::Malformed(format!("the answer is not JSON ({e})")))
@@ -148,15 +153,7 @@ impl LlmDrafter {
         while let Some(inner) = cause.source() {
             cause = inner;
         }
-        LlmError::Transport(self.redact(format!("{kind} ({host}): {cause}")))
-    }
-
-    /// `text` with any copy of the API key blanked out (some servers echo it back).
-    fn redact(&self, text: String) -> String {
-        match self.settings.api_key.as_ref().map(|k| k.expose_secret()) {
-            Some(key) if !key.is_empty() => text.replace(key, "[redacted]"),
-            _ => text,
-        }
+        LlmError::Transport(redact(&format!("{kind} ({host}): {cause}")).into_owned())
     }
 }
 
