@@ -6,10 +6,10 @@
 //! matcher (`matching_brands` against `matching_brands_exhaustive` over many scripts); the
 //! slash-command parser; `Post` and `PostRef` JSON; the sources' decoders (Mastodon statuses and
 //! notifications, its streaming API's server-sent events, Bluesky's Jetstream events, RSS, Atom
-//! and JSON feeds, the HTML and entity decoder and the rate-limit headers every source reads);
-//! each polling source's whole page path (one poll round against a server on 127.0.0.1 that
-//! answers a mutated payload with odd statuses and headers: Mastodon, Bluesky, Reddit, Hacker
-//! News, X, RSS); and Slack's and Discord's request verification.
+//! and JSON feeds, the HTML and entity decoder, the redaction of error bodies and the rate-limit
+//! headers every source reads); each polling source's whole page path (one poll round against a
+//! server on 127.0.0.1 that answers a mutated payload with odd statuses and headers: Mastodon,
+//! Bluesky, Reddit, Hacker News, X, RSS); and Slack's and Discord's request verification.
 //!
 //! Inputs are arbitrary bytes and strings, strings built from each language's own tokens, and
 //! real-shaped payloads (`tests/data/fuzz/`, in the shapes of the fakes in `tests/support/`)
@@ -19,15 +19,15 @@
 //! The default run (`cargo test --test fuzz`, a few seconds) tries a few hundred inputs per target
 //! from fixed seeds, so every run tries the same inputs; each target prints how many it tried
 //! (`-- --nocapture` to see them). The long run (`#[ignore]`d, one test per target, other seeds)
-//! tries about 2.3 million cases in a few minutes:
+//! tries about 2.5 million cases in a few minutes:
 //!
 //! ```text
 //! cargo test --release --test fuzz -- --ignored
 //! ```
 //!
-//! A dev build runs a tenth of those cases in about the same time (`.ci/run`'s `--include-ignored`
-//! pass). It has overflow checks, which a release build lacks: most of the panics this file found
-//! were arithmetic overflows, which a release build silently wraps.
+//! A dev build (`cargo test --test fuzz -- --ignored`) runs a tenth of those cases in about the
+//! same time, with overflow checks, which a release build (and so `.ci/run`'s long pass) lacks:
+//! most of the panics this file found were arithmetic overflows, which a release build wraps.
 //!
 //! `TALKBACK_FUZZ_SEED=<n>` mixes `n` into every seed, to explore further; `TALKBACK_FUZZ_SCALE=<x>`
 //! multiplies the long run's cases. A failure prints the smallest failing input proptest could
@@ -214,6 +214,7 @@ targets! {
     jetstream_events: 400, 15_000;
     feeds: 300, 10_000;
     html_text: 800, 30_000;
+    redaction: 500, 20_000;
     rate_limit_headers: 800, 30_000;
     slack_verify: 300, 10_000;
     discord_verify: 150, 2_500;
@@ -1355,6 +1356,50 @@ fn html_text(long: bool, cases: u32) {
         if !html.contains('&') {
             prop_assert_eq!(decoded, html);
         }
+        Ok(())
+    });
+}
+
+/// A secret as a config's `*_env` would register it, with characters that spell differently
+/// form-encoded and in JSON.
+const SECRET: &str = "fuzz/secret+7f\"3a";
+
+/// Text an error body may hold around secrets: their spellings, pieces of them, and `Basic`
+/// credentials (base64 of `id:secret`) whole and cut.
+const REDACT_TOKENS: &[&str] = &[
+    SECRET,
+    "fuzz%2Fsecret%2B7f%223a",
+    "fuzz/secret+7f\\\"3a",
+    "fuzz/secret",
+    "+7f",
+    "\"3a",
+    "[redacted]",
+    "Basic ",
+    "basic ",
+    "BASIC ",
+    "dXNlcjpwYXNzd29yZA",
+    "cmVkZGl0LWlkOnJlZGRpdC1zZWNyZXQ=",
+    "Og==",
+    "=",
+    ":",
+    "/",
+    "+",
+    "é",
+    "😀",
+    "password=",
+    "{\"token\":\"",
+];
+
+/// `redact`, which every reader of error bodies calls: never a panic, and a registered secret
+/// never comes out.
+fn redaction(long: bool, cases: u32) {
+    talkback::redact::register(SECRET);
+    let strategy = prop_oneof![1 => any_text(), 4 => token_soup(REDACT_TOKENS, 16)];
+    fuzz("redaction", long, cases, strategy, |text, tried| {
+        tried.add(1);
+        let out = talkback::redact::redact(&text);
+        tried.outcome(if out == text { "unchanged" } else { "redacted" });
+        prop_assert!(!out.contains(SECRET), "the secret came out: {:?}", out);
         Ok(())
     });
 }
