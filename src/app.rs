@@ -56,7 +56,7 @@ impl App {
     pub fn build(config: Config, store_path: &Path, clock: SharedClock, out: Output) -> anyhow::Result<App> {
         std::fs::create_dir_all(store_path)
             .with_context(|| format!("cannot create the store directory {}", store_path.display()))?;
-        let store = Store::open(store_path)?;
+        let store = Store::open_with_cache(store_path, config.store.cache_mb)?;
         let mut outbox = Outbox::new(store.clone(), clock.clone())
             .with_replay(Arc::new(ReplayPublisher::new(store_path)))
             .with_brands(&config.brands);

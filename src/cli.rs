@@ -2,7 +2,7 @@
 //! 2 usage or config error, 1 runtime failure.
 
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::chat::console;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{BrandConfig, Config, ConfigErrors, Needs};
+use crate::config::{BrandConfig, Config, ConfigErrors, Needs, StoreConfig};
 use crate::domain::MentionId;
 use crate::domain::{Post, PostRef};
 use crate::matcher::Matcher;
@@ -209,7 +209,7 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             out.flush().map_err(runtime)
         }
         Cmd::Export(arg) => {
-            let store = open_store(&load(&arg, Needs::BrandsOnly)?.store.path)?;
+            let store = open_store(&load(&arg, Needs::BrandsOnly)?.store)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let n = store.export(&mut out).map_err(runtime)?;
@@ -217,9 +217,10 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
             Ok(())
         }
         Cmd::Import(arg) => {
-            let path = load(&arg, Needs::BrandsOnly)?.store.path;
+            let settings = load(&arg, Needs::BrandsOnly)?.store;
+            let path = settings.path.clone();
             std::fs::create_dir_all(&path).map_err(runtime)?;
-            let store = open_store(&path)?;
+            let store = open_store(&settings)?;
             let stdin = std::io::stdin();
             let n = store.import(&mut stdin.lock()).await.map_err(runtime)?;
             eprintln!("imported {n} records into {}", path.display());
@@ -231,7 +232,7 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
                 .map(parse_since)
                 .transpose()
                 .map_err(|m| Exit { code: 2, message: m })?;
-            let store = open_store(&load(&config, Needs::BrandsOnly)?.store.path)?;
+            let store = open_store(&load(&config, Needs::BrandsOnly)?.store)?;
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             for entry in store.audit_log(since).map_err(runtime)? {
@@ -252,7 +253,7 @@ pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit>
                     message: format!("error: {e}"),
                 })?;
             }
-            let store = open_store(&config.store.path)?;
+            let store = open_store(&config.store)?;
             let stats = crate::report::stats_for(&store, &config.brands, brand.as_deref(), days, chrono::Utc::now())
                 .map_err(runtime)?;
             let stdout = std::io::stdout();
@@ -301,14 +302,15 @@ fn write_triage(out: &mut dyn Write, post: &Post, t: &crate::store::TriageResult
     out.write_all(b"\n")
 }
 
-fn open_store(path: &Path) -> Result<Store, Exit> {
+fn open_store(settings: &StoreConfig) -> Result<Store, Exit> {
+    let path = &settings.path;
     if !path.exists() {
         return Err(Exit {
             code: 1,
             message: format!("error: there is no store at {}", path.display()),
         });
     }
-    Store::open(path).map_err(runtime)
+    Store::open_with_cache(path, settings.cache_mb).map_err(runtime)
 }
 
 /// Reads Post JSON lines from stdin; a malformed line is reported with its number and skipped.

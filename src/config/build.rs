@@ -71,15 +71,31 @@ pub(super) fn build(
     }
 }
 
+/// The largest `[store] cache_mb` (64 GiB): more is surely a typo for a smaller number.
+const MAX_CACHE_MB: u64 = 64 * 1024;
+
 fn store(root: &mut Section, d: &mut Diagnostics, base: &Path) -> StoreConfig {
     let mut path = PathBuf::from("data");
+    let mut cache_mb = crate::store::DEFAULT_CACHE_MB;
     if let Some(mut s) = root.section(d, "store") {
         if let Some(p) = s.string(d, "path") {
             path = PathBuf::from(p.value);
         }
+        if let Some(m) = s.integer(d, "cache_mb") {
+            match u64::try_from(m.value) {
+                Ok(v) if (1..=MAX_CACHE_MB).contains(&v) => cache_mb = v,
+                _ => d.error(
+                    m.span,
+                    format!("[store]: `cache_mb` must be between 1 and {MAX_CACHE_MB} (MiB)"),
+                ),
+            }
+        }
         s.finish(d);
     }
-    StoreConfig { path: base.join(path) }
+    StoreConfig {
+        path: base.join(path),
+        cache_mb,
+    }
 }
 
 fn channels(root: &mut Section, d: &mut Diagnostics) -> BTreeMap<String, ChannelConfig> {

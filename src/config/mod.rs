@@ -62,6 +62,8 @@ pub struct Config {
 pub struct StoreConfig {
     /// Absolute, or relative to the working directory (already resolved against the config's folder).
     pub path: PathBuf,
+    /// sled's page cache, in MiB (`[store] cache_mb`): what the store may keep in memory.
+    pub cache_mb: u64,
 }
 
 #[derive(Debug, Clone)]

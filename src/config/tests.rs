@@ -43,6 +43,7 @@ fn the_shipped_configs_are_valid() {
 fn brands_alone_are_enough_and_defaults_apply() {
     let c = load(GOOD).unwrap();
     assert_eq!(c.store.path, Path::new("cfg/data"));
+    assert_eq!(c.store.cache_mb, crate::store::DEFAULT_CACHE_MB);
     assert_eq!(c.nag.max, 3);
     assert_eq!(c.nag.first_after.to_string(), "30m");
     assert_eq!(c.nudge.schedule.src, "0 0 17 * * Mon-Fri");
@@ -82,6 +83,33 @@ fn query_errors_point_into_the_string() {
     );
     let p = problems("[[brands]]\nname = \"A\"\nquery = \"-acme\"\n");
     assert!(p[0].contains("query column 1:"), "{p:?}");
+}
+
+#[test]
+fn the_store_cache_is_a_size_in_mib_with_its_place_when_wrong() {
+    let c = load(&format!("[store]\ncache_mb = 16\n{GOOD}")).unwrap();
+    assert_eq!(c.store.cache_mb, 16);
+    for (value, problem) in [
+        (
+            "0",
+            "cfg/talkback.toml:2:12: [store]: `cache_mb` must be between 1 and 65536 (MiB)",
+        ),
+        (
+            "-5",
+            "cfg/talkback.toml:2:12: [store]: `cache_mb` must be between 1 and 65536 (MiB)",
+        ),
+        (
+            "100000",
+            "cfg/talkback.toml:2:12: [store]: `cache_mb` must be between 1 and 65536 (MiB)",
+        ),
+        (
+            "\"64MB\"",
+            "cfg/talkback.toml:2:12: [store]: `cache_mb` must be a whole number, found a string",
+        ),
+    ] {
+        let p = problems(&format!("[store]\ncache_mb = {value}\n{GOOD}"));
+        assert_eq!(p, vec![problem.to_string()], "cache_mb = {value}");
+    }
 }
 
 #[test]

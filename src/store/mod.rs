@@ -70,9 +70,24 @@ struct Inner {
 const NEXT_MENTION_ID: &[u8] = b"next_mention_id";
 const NEXT_AUDIT_SEQ: &[u8] = b"next_audit_seq";
 
+/// The default of `[store] cache_mb`: sled's page cache, in MiB.
+///
+/// sled 0.34's own default is 1 GiB, and it fills that as the store grows (a soak of a million
+/// mentions reached 1.3 GiB resident at 400,000, still climbing): far too much for a bot beside
+/// other services. What talkback reads back is small and recent (new mentions, pending alerts,
+/// the dedupe index of the last posts); older pages come from the OS's file cache when a command
+/// asks for them, so a small cache costs little (see `tests/soak.rs` for the figures).
+pub const DEFAULT_CACHE_MB: u64 = 64;
+
 impl Store {
+    /// Opens the store with the default page cache ([`DEFAULT_CACHE_MB`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = open_db(path).map_err(|source| StoreError::Open {
+        Store::open_with_cache(path, DEFAULT_CACHE_MB)
+    }
+
+    /// Opens the store with a page cache of at most `cache_mb` MiB (`[store] cache_mb`).
+    pub fn open_with_cache(path: &Path, cache_mb: u64) -> Result<Store, StoreError> {
+        let db = open_db(path, cache_mb.saturating_mul(1 << 20)).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         })?;
@@ -150,10 +165,10 @@ impl Store {
 
 /// Opens sled, waiting up to two seconds for the directory's lock: sled's own threads let go of
 /// it a moment after the last handle is dropped, so a quick restart can otherwise find it taken.
-fn open_db(path: &Path) -> Result<sled::Db, sled::Error> {
+fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, sled::Error> {
     let mut tries = 0;
     loop {
-        match sled::Config::new().path(path).open() {
+        match sled::Config::new().path(path).cache_capacity(cache_bytes).open() {
             Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") && tries < 20 => {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(100));
