@@ -114,14 +114,23 @@ fn clock() -> SharedClock {
     Arc::new(SystemClock)
 }
 
+/// Says, on stderr, where the config file seems to hold a secret; `check` and `run` go on.
+fn warn_about_secrets(arg: &ConfigArg) {
+    for warning in crate::config::secret_warnings(&arg.config) {
+        eprintln!("{warning}");
+    }
+}
+
 pub async fn main(cli: Cli, shutdown: watch::Receiver<bool>) -> Result<(), Exit> {
     match cli.command {
         Cmd::Check(arg) => {
+            warn_about_secrets(&arg);
             let config = load(&arg, Needs::Everything)?;
             print!("{}", config.summary());
             Ok(())
         }
         Cmd::Run(arg) => {
+            warn_about_secrets(&arg);
             let config = load(&arg, Needs::Everything)?;
             let path = config.store.path.clone();
             let app = App::build(config, &path, clock(), console::stdout()).map_err(|e| Exit {

@@ -1188,3 +1188,103 @@ fn check_prints_no_secret_with_a_good_config_or_a_broken_one() {
     assert!(printed.contains("`max` must be 0 or more"), "{printed}");
     assert_no_leak("check's errors", &printed, SECRETS);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Secrets written into the config file itself: `check` and `run` warn, naming the place and
+//    the key and what to do, never the value; the errors and the summary do not show it either.
+
+const PASTED: &[(&str, &str)] = &[
+    ("a Slack bot token", "xoxb-2024-PASTEDbottoken-a1b2c3d4"),
+    ("a GitHub token", "ghp_PASTEDfeedtoken0123456789abcdefXYZ"),
+];
+
+fn pasted_config(feed: &str) -> String {
+    format!(
+        r#"[store]
+path = "store"
+
+[[brands]]
+name = "Acme"
+query = "acme"
+
+[[sources]]
+kind = "rss"
+url = "{feed}/private.atom?token={github}"
+
+[team]
+repliers = ["console:operator"]
+"#,
+        github = PASTED[1].1
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn check_warns_about_secrets_written_into_the_config_without_showing_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("talkback.toml");
+    let chmod = |mode| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+
+    // A token in a feed's URL: the config is valid, so check passes, and warns.
+    std::fs::write(&file, pasted_config("https://feeds.example")).unwrap();
+    chmod(0o600);
+    let (code, printed) = talkback(&["check"], dir.path(), SECRETS);
+    assert_eq!(code, Some(0), "{printed}");
+    assert!(
+        printed.contains("talkback.toml:10:7: warning: [[sources]] #1: `url` holds what looks like a GitHub token"),
+        "{printed}"
+    );
+    assert!(printed.contains("take it out of the URL"), "{printed}");
+    assert!(
+        printed.contains("https://feeds.example/private.atom?…"),
+        "the summary: {printed}"
+    );
+    assert!(!printed.contains("other users can read"), "{printed}");
+    assert_no_leak("check", &printed, PASTED);
+
+    // A bot token pasted where its variable's name belongs, in a file others can read: the
+    // variable is not set (an error), and both warnings say what to do.
+    let text = pasted_config("https://feeds.example").replace(
+        "[team]",
+        &format!(
+            "[chat.slack]\nbot_token_env = \"{}\"\napp_token_env = \"SLACK_APP_TOKEN\"\n\n[team]",
+            PASTED[0].1
+        ),
+    );
+    std::fs::write(&file, text).unwrap();
+    chmod(0o644);
+    let (code, printed) = talkback(&["check"], dir.path(), SECRETS);
+    assert_eq!(code, Some(2), "{printed}");
+    let warning = "talkback.toml:13:17: warning: [chat.slack]: `bot_token_env` should name an environment variable, \
+                   but holds what looks like a Slack bot token";
+    assert!(printed.contains(warning), "{printed}");
+    assert!(printed.contains("set `bot_token_env = \"VARIABLE\"`"), "{printed}");
+    assert!(
+        printed.contains("talkback.toml:1:1: warning: other users can read this file (mode 0644)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("talkback.toml:13:17: [chat.slack]: `bot_token_env` must name the environment variable"),
+        "{printed}"
+    );
+    assert_no_leak("check", &printed, PASTED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_warns_about_a_secret_in_the_config_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("talkback.toml"), pasted_config(&closed_port_url())).unwrap();
+    let bot = Bot::start(&["run"], dir.path(), None, &[], Stdio::null());
+    bot.out
+        .line("the warning", |l| {
+            l.contains("warning: [[sources]] #1: `url` holds what looks like a GitHub token")
+        })
+        .await;
+    bot.out
+        .line("the feed failing", |l| l.contains("cannot connect (127.0.0.1)"))
+        .await;
+    let (status, printed) = bot.stop().await;
+    assert!(status.success(), "{status:?}\n{printed}");
+    assert_no_leak("run", &printed, PASTED);
+}

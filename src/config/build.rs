@@ -61,8 +61,8 @@ pub(super) fn build(
         digest,
         triage,
     };
-    // Problems in the triage files come after the config file's own.
-    let mut problems = d.into_errors().0;
+    // Problems in the triage files come after the config file's own. None quotes a pasted secret.
+    let mut problems = super::secrets::hide(d.into_errors().0, src);
     problems.extend(file_problems);
     if problems.is_empty() {
         Ok(config)

@@ -213,13 +213,7 @@ pub(super) fn secret(
             Some(SecretString::from(v))
         }
         None => {
-            d.error(
-                name.span,
-                format!(
-                    "{}: environment variable `{}` (named by `{key}`) is not set",
-                    s.what, name.value
-                ),
-            );
+            d.error(name.span, super::secrets::unset_variable(&s.what, key, &name.value));
             None
         }
     }

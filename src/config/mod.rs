@@ -8,6 +8,7 @@ pub mod diag;
 mod examples;
 mod ops;
 mod publishers;
+pub mod secrets;
 mod section;
 mod sources;
 mod triage;
@@ -25,6 +26,7 @@ pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, DiscordPublicKey, Slack
 pub use diag::{ConfigErrors, Problem};
 pub use examples::{parse_examples, LabelledPost};
 pub use publishers::PublisherConfig;
+pub use secrets::{display_url, Warning};
 pub use sources::SourceConfig;
 pub use triage::{parse_lexicon, parse_templates, TriageConfig};
 pub use values::{BusinessHours, CronSchedule};
@@ -131,14 +133,25 @@ pub struct DigestConfig {
     pub schedule: CronSchedule,
 }
 
+/// The config file: `dir/talkback.toml`, or `dir` itself when it is a file.
+pub fn file_in(dir: &Path) -> PathBuf {
+    if dir.is_dir() {
+        dir.join(FILE_NAME)
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// Values in the config file that look like secrets written into it (see `secrets`), and the
+/// file's permissions when it holds one. Warnings only: the config may still load.
+pub fn secret_warnings(dir: &Path) -> Vec<Warning> {
+    secrets::check_file(&file_in(dir))
+}
+
 impl Config {
     /// Reads `dir/talkback.toml` (or `dir` itself when it is a file).
     pub fn load(dir: &Path, needs: Needs) -> Result<Config, ConfigErrors> {
-        let file = if dir.is_dir() {
-            dir.join(FILE_NAME)
-        } else {
-            dir.to_path_buf()
-        };
+        let file = file_in(dir);
         let src = std::fs::read_to_string(&file).map_err(|e| {
             ConfigErrors(vec![Problem {
                 file: file.clone(),
@@ -169,7 +182,7 @@ impl Config {
         self.brands.iter().find(|b| b.name.eq_ignore_ascii_case(name))
     }
 
-    /// A few lines for `talkback check`.
+    /// A few lines for `talkback check`. URLs are shown without a query or credentials.
     pub fn summary(&self) -> String {
         let mut out = format!("{}: ok\n", self.file.display());
         out.push_str(&format!("  brands ({}):\n", self.brands.len()));
@@ -186,9 +199,8 @@ impl Config {
                 .path
                 .as_ref()
                 .map(|p| p.display().to_string())
-                .or_else(|| s.url.clone())
-                .or_else(|| Some(s.base_url.clone()))
-                .unwrap_or_default();
+                .or_else(|| s.url.as_deref().map(display_url))
+                .unwrap_or_else(|| display_url(&s.base_url));
             out.push_str(&format!(
                 "    {:<16} {:<10} every {:<6} {target}\n",
                 s.name, s.kind, s.every
@@ -197,7 +209,7 @@ impl Config {
         let publishers: Vec<String> = self
             .publishers
             .iter()
-            .map(|p| format!("{} ({})", p.kind, p.base_url))
+            .map(|p| format!("{} ({})", p.kind, display_url(&p.base_url)))
             .collect();
         let publishers = if publishers.is_empty() {
             "replay only".to_string()
@@ -218,7 +230,9 @@ impl Config {
         let llm = match &self.triage.llm {
             Some(l) => format!(
                 "{} at {} (timeout {:?}, falls back to the templates)",
-                l.model, l.base_url, l.timeout
+                l.model,
+                display_url(&l.base_url),
+                l.timeout
             ),
             None => "none (template drafts)".to_string(),
         };

@@ -201,10 +201,7 @@ fn llm(
         if value.is_none() && needs == Needs::Everything {
             d.error(
                 name.span,
-                format!(
-                    "[triage.llm]: environment variable `{}` (named by `api_key_env`) is not set",
-                    name.value
-                ),
+                super::secrets::unset_variable("[triage.llm]", "api_key_env", &name.value),
             );
         }
         value.map(|v| {
