@@ -77,6 +77,9 @@ pub struct Dispatcher {
     llm: Option<Arc<LlmSuggester>>,
     /// Told when alerts went out or a mention changed, so nags are planned from then.
     wake: Option<Wakeup>,
+    /// A post failed in a way that leaves unknown whether the chat kept it (the connection
+    /// broke, the answer was cut or unreadable): look in the channel before posting again.
+    unsure: std::sync::atomic::AtomicBool,
 }
 
 impl Dispatcher {
@@ -93,6 +96,7 @@ impl Dispatcher {
             routes: ChannelRoutes::new(config, pick),
             llm: None,
             wake: None,
+            unsure: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -151,6 +155,13 @@ impl Dispatcher {
     /// Posts every pending alert, oldest first. Stops at the first chat failure (the rest stay
     /// pending); returns how many went out.
     pub async fn post_pending(&self) -> Result<usize, DispatchError> {
+        use std::sync::atomic::Ordering;
+        if self.unsure.swap(false, Ordering::Relaxed) {
+            if let Err(e) = self.adopt_posted().await {
+                self.unsure.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
         // One batch per channel, so a platform can group a burst into fewer messages.
         let mut batches: Vec<(ChannelRef, Vec<Mention>)> = Vec::new();
         for m in self.draft_with_llm(self.store.pending_alerts()?).await? {
@@ -173,6 +184,9 @@ impl Dispatcher {
             }
             if let Some(e) = error {
                 crate::metrics::error(crate::metrics::ErrorKind::Chat);
+                if matches!(e, ChatError::Transport(_)) {
+                    self.unsure.store(true, Ordering::Relaxed);
+                }
                 return Err(e.into());
             }
         }
