@@ -651,7 +651,6 @@ async fn everything_fails(log: Option<&str>) {
     }
     let (status, printed) = bot.stop().await;
     assert!(status.success(), "graceful stop: {status:?}\n{printed}");
-    std::fs::write(format!("/tmp/secrets-run-{}.log", log.unwrap_or("default")), &printed).unwrap();
 
     let mut found = leaks("talkback run's output", &printed, SECRETS);
     let (code, export) = talkback(&["export"], dir.path(), &[]);
@@ -768,11 +767,6 @@ async fn discord_gateway(log: Option<&str>) {
     assert!(done[0].body.to_string().contains("Replied to #1"), "{:?}", done[0].body);
     let (status, printed) = bot.stop().await;
     assert!(status.success(), "{status:?}\n{printed}");
-    std::fs::write(
-        format!("/tmp/secrets-discord-{}.log", log.unwrap_or("default")),
-        &printed,
-    )
-    .unwrap();
     let mut found = leaks("talkback run's output", &printed, DISCORD_SECRETS);
     found.extend(leaks("the store's files", &files_text(dir.path()), DISCORD_SECRETS));
     let said: String = fake.calls().iter().map(|c| c.body.to_string()).collect();
@@ -1722,4 +1716,129 @@ async fn the_console_refuses_a_non_replier() {
         support::running::replies(&dir.path().join("store")).is_empty(),
         "{printed}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Forged Discord interactions: every way a request can fail its Ed25519 check gets 401 and
+//    changes nothing. (Slack's endpoints: `slack_http` above.)
+
+/// How a request to `/discord/interactions` is signed.
+#[derive(Debug, Clone, Copy)]
+enum DiscordSig {
+    Valid,
+    /// By a key that is not the application's.
+    WrongKey,
+    /// Signed, then the body was changed (a byte added).
+    Tampered,
+    /// Correctly signed, this many seconds ago (negative: in the future).
+    Aged(i64),
+    Unsigned,
+    NoSignature,
+    NoTimestamp,
+    /// A signature that is not hex.
+    NotHex,
+    /// 32 bytes of hex instead of 64.
+    Short,
+    /// A request signed a minute ago, sent again with a fresh timestamp.
+    Replayed,
+}
+
+async fn discord_post(port: u16, body: &Value, sig: DiscordSig) -> (u16, String) {
+    use ed25519_dalek::Signer;
+    let body = body.to_string();
+    let now = chrono::Utc::now().timestamp();
+    let (signed_at, sent_ts) = match sig {
+        DiscordSig::Aged(secs) => (now - secs, now - secs),
+        DiscordSig::Replayed => (now - 60, now),
+        _ => (now, now),
+    };
+    let key = match sig {
+        DiscordSig::WrongKey => ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
+        _ => ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+    };
+    let signature = match sig {
+        DiscordSig::NotHex => "zz".repeat(64),
+        DiscordSig::Short => "ab".repeat(32),
+        _ => hex::encode(key.sign(format!("{signed_at}{body}").as_bytes()).to_bytes()),
+    };
+    let sent = match sig {
+        DiscordSig::Tampered => format!("{body} "),
+        _ => body,
+    };
+    let mut req = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/discord/interactions"))
+        .header("content-type", "application/json")
+        .body(sent);
+    if !matches!(sig, DiscordSig::Unsigned | DiscordSig::NoSignature) {
+        req = req.header("x-signature-ed25519", signature);
+    }
+    if !matches!(sig, DiscordSig::Unsigned | DiscordSig::NoTimestamp) {
+        req = req.header("x-signature-timestamp", sent_ts.to_string());
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_http_refuses_forged_interactions_and_they_change_nothing() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let key = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+            .verifying_key()
+            .as_bytes(),
+    );
+    discord_config(
+        dir.path(),
+        &fake,
+        &format!("public_key = \"{key}\"\n\n[server]\nlisten = \"127.0.0.1:{port}\""),
+    );
+    let text = std::fs::read_to_string(dir.path().join("talkback.toml")).unwrap();
+    let config = talkback::config::Config::from_str(
+        &dir.path().join("talkback.toml"),
+        &text,
+        talkback::config::Needs::Everything,
+        &env,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (stop, task, store) = start_app(config);
+    fake.wait_for("POST", &format!("/channels/{}/messages", fd::CHANNEL_ID), 1)
+        .await;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        tokio::task::yield_now().await;
+    }
+    let alert = (1_200_000_000_000_000_001u64).to_string();
+    let claim = fd::click("70", DISCORD_REPLIER, &alert, "talkback:claim:1", None);
+    for sig in [
+        DiscordSig::WrongKey,
+        DiscordSig::Tampered,
+        DiscordSig::Aged(6 * 60),
+        DiscordSig::Aged(-6 * 60),
+        DiscordSig::Unsigned,
+        DiscordSig::NoSignature,
+        DiscordSig::NoTimestamp,
+        DiscordSig::NotHex,
+        DiscordSig::Short,
+        DiscordSig::Replayed,
+    ] {
+        let (status, answer) = discord_post(port, &claim, sig).await;
+        assert_eq!(status, 401, "{sig:?}: {answer}");
+        let (status, _) = discord_post(port, &fd::ping(), sig).await;
+        assert_eq!(status, 401, "{sig:?}: a forged PING");
+    }
+    let m = store.mention(talkback::domain::MentionId(1)).unwrap();
+    assert!(m.claimed_by.is_none(), "a forged click changed #1");
+    assert_eq!(audited(&store, "ok"), 0, "nothing was done");
+    let (status, pong) = discord_post(port, &fd::ping(), DiscordSig::Valid).await;
+    assert_eq!((status, pong.as_str()), (200, r#"{"type":1}"#));
+    let (status, claimed) = discord_post(port, &claim, DiscordSig::Valid).await;
+    assert_eq!(status, 200);
+    assert!(claimed.contains("claimed"), "{claimed}");
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }
