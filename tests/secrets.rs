@@ -102,6 +102,8 @@ fn shapes(secret: &str) -> Vec<(String, String)> {
             out.push((name.to_string(), core));
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|(_, needle)| seen.insert(needle.clone()));
     out
 }
 
@@ -212,6 +214,20 @@ struct Bot {
 }
 
 impl Bot {
+    /// Types `line` on the bot's stdin (started with `Stdio::piped()`).
+    fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self
+            .child
+            .as_mut()
+            .and_then(|c| c.stdin.as_mut())
+            .expect("stdin is piped");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+impl Bot {
     fn start(args: &[&str], dir: &Path, log: Option<&str>, secrets: &[(&str, &str)], stdin: Stdio) -> Bot {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_talkback"));
         cmd.args(args)
@@ -304,6 +320,29 @@ fn files_text(dir: &Path) -> String {
         }
     }
     out
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on `port` (the app's HTTP server, once it has started).
+async fn wait_for_port(port: u16) {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Loads `dir`'s config, as `edit` changes it, with `SECRETS` as the environment.
+fn load(dir: &Path, edit: impl Fn(String) -> String) -> talkback::config::Config {
+    let file = dir.join("talkback.toml");
+    let text = edit(std::fs::read_to_string(&file).unwrap());
+    talkback::config::Config::from_str(&file, &text, talkback::config::Needs::Everything, &env)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn closed_port_url() -> String {
@@ -604,17 +643,20 @@ async fn everything_fails(log: Option<&str>) {
     ] {
         echo.served(1).await;
     }
+    // Slack answered 500, then 429: wait for the alert that went through.
     slack
         .until(|f| {
             let alerts = f
                 .calls("chat.postMessage")
-                .iter()
+                .last()
                 .map(|c| c.to_string())
-                .collect::<String>();
-            (1..=5).all(|i| alerts.contains(&format!("#{i} Acme"))).then_some(())
+                .unwrap_or_default();
+            let through = !f.posted_ts().is_empty();
+            (through && (1..=5).all(|i| alerts.contains(&format!("#{i} Acme")))).then_some(())
         })
         .await;
     // A reply to each network's mention: each publisher refuses, echoing what it was sent.
+    let mut answers = String::new();
     for (i, envelope) in ["r1", "r2", "r3", "r4"].iter().enumerate() {
         slack
             .send_envelope(slash_command(
@@ -626,6 +668,7 @@ async fn everything_fails(log: Option<&str>) {
         let ack = slack.ack(envelope).await;
         let answer = ack["payload"]["text"].as_str().unwrap_or_default().to_string();
         assert!(answer.starts_with("Not sent"), "{answer}");
+        answers.push_str(&answer);
     }
     for echo in [
         &failing.masto_pub,
@@ -637,7 +680,6 @@ async fn everything_fails(log: Option<&str>) {
     }
     let (status, printed) = bot.stop().await;
     assert!(status.success(), "graceful stop: {status:?}\n{printed}");
-    std::fs::write(format!("/tmp/secrets-run-{}.log", log.unwrap_or("default")), &printed).unwrap();
 
     let mut found = leaks("talkback run's output", &printed, SECRETS);
     let (code, export) = talkback(&["export"], dir.path(), &[]);
@@ -650,7 +692,20 @@ async fn everything_fails(log: Option<&str>) {
     found.extend(leaks("the store's files", &files_text(dir.path()), SECRETS));
     let chat = serde_json::to_string(&slack.all_calls()).unwrap();
     found.extend(leaks("what Slack was sent", &chat, SECRETS));
+    found.extend(leaks("the answers to the replier", &answers, SECRETS));
     assert!(found.is_empty(), "secrets leaked:\n{}", found.join("\n\n"));
+    // The echoes did arrive, and were blanked: the reasons are still there to read.
+    for (what, text) in [
+        ("the log", &printed),
+        ("the audit log", &audit),
+        ("the answers", &answers),
+    ] {
+        assert!(
+            text.contains("Bearer [redacted]"),
+            "{what} shows no redacted echo: {text}"
+        );
+    }
+    assert!(printed.contains("Basic [redacted]"), "the Reddit token endpoint's echo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -754,11 +809,6 @@ async fn discord_gateway(log: Option<&str>) {
     assert!(done[0].body.to_string().contains("Replied to #1"), "{:?}", done[0].body);
     let (status, printed) = bot.stop().await;
     assert!(status.success(), "{status:?}\n{printed}");
-    std::fs::write(
-        format!("/tmp/secrets-discord-{}.log", log.unwrap_or("default")),
-        &printed,
-    )
-    .unwrap();
     let mut found = leaks("talkback run's output", &printed, DISCORD_SECRETS);
     found.extend(leaks("the store's files", &files_text(dir.path()), DISCORD_SECRETS));
     let said: String = fake.calls().iter().map(|c| c.body.to_string()).collect();
@@ -940,11 +990,7 @@ async fn slack_http(log: Option<&str>) {
     const FORM: &str = "application/x-www-form-urlencoded";
     let fake = FakeSlack::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let chat = format!("signing_secret_env = \"SLACK_SIGNING_SECRET\"\n\n[server]\nlisten = \"127.0.0.1:{port}\"");
     slack_config(dir.path(), &fake, &chat);
     let bot = Bot::start(&["run"], dir.path(), log, SECRETS, Stdio::null());
@@ -1287,4 +1333,494 @@ async fn run_warns_about_a_secret_in_the_config_and_goes_on() {
     let (status, printed) = bot.stop().await;
     assert!(status.success(), "{status:?}\n{printed}");
     assert_no_leak("run", &printed, PASTED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. `team.repliers` on every path that publishes: someone in neither `team.repliers` nor
+//    `team.approvers` is refused on each, with the setting named, and nothing reaches the network
+//    (`replies.jsonl` stays empty). A replier who is no approver cannot send a draft; an approver
+//    who is no replier may open the reply form (approvers may reply directly).
+
+const DRAFTER: &str = "U0DRAFTER";
+const BOSS: &str = "U0BOSS";
+const STRANGER: &str = "U0STRANGER";
+
+fn slack_submission(user: &str, text: &str) -> Value {
+    json!({"type": "view_submission", "team": {"id": "T0001", "domain": "acme"},
+           "user": {"id": user, "username": "ann", "name": "ann", "team_id": "T0001"}, "api_app_id": "A0001",
+           "token": "x", "trigger_id": "1234.5678.submit",
+           "view": {"id": "V0001", "team_id": "T0001", "type": "modal", "callback_id": "talkback_reply",
+                    "private_metadata": "1|C0ALERTS", "hash": "156663117.cd33ad1f",
+                    "title": {"type": "plain_text", "text": "Reply to #1"}, "blocks": [],
+                    "state": {"values": {"reply": {"text": {"type": "plain_text_input", "value": text}}}}}})
+}
+
+fn slack_envelope(envelope: &str, payload: Value) -> Value {
+    json!({"envelope_id": envelope, "type": "interactive", "accepts_response_payload": false, "payload": payload})
+}
+
+/// The app in process, with a handle on its store (for the audit log while it runs).
+fn start_app(
+    config: talkback::config::Config,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+    talkback::store::Store,
+) {
+    let path = config.store.path.clone();
+    let app = talkback::app::App::build(
+        config,
+        &path,
+        Arc::new(talkback::clock::SystemClock),
+        talkback::chat::console::stdout(),
+    )
+    .unwrap();
+    let store = app.store.clone();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    (stop, tokio::spawn(app.run(shutdown)), store)
+}
+
+/// Counts the audit log's entries with this result.
+fn audited(store: &talkback::store::Store, result: &str) -> usize {
+    store
+        .audit_log(None)
+        .unwrap()
+        .iter()
+        .filter(|a| a.result == result)
+        .count()
+}
+
+/// Slack in Socket Mode and HTTP mode at once (both keys set), in process.
+fn slack_app(
+    fake: &FakeSlack,
+    dir: &Path,
+    port: u16,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+    talkback::store::Store,
+) {
+    slack_config(
+        dir,
+        fake,
+        &format!(
+            "app_token_env = \"SLACK_APP_TOKEN\"\nsigning_secret_env = \"SLACK_SIGNING_SECRET\"\n\n[server]\nlisten = \"127.0.0.1:{port}\""
+        ),
+    );
+    start_app(load(dir, |text| {
+        text.replace(
+            &format!("repliers = [\"slack:{REPLIER}\"]"),
+            &format!("repliers = [\"slack:{DRAFTER}\"]\napprovers = [\"slack:{BOSS}\"]"),
+        )
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_refuses_non_repliers_on_every_path_that_publishes() {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let fake = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (stop, task, store) = slack_app(&fake, dir.path(), port);
+    fake.wait_calls("chat.postMessage", 1).await;
+    // A replier who is not an approver drafts: now there is a draft to send or edit.
+    fake.send_envelope(slash_command("d1", DRAFTER, "reply 1 Our draft"))
+        .await;
+    let drafted = fake.ack("d1").await["payload"]["text"].to_string();
+    assert!(drafted.contains("is a draft"), "{drafted}");
+
+    // Commands over Socket Mode: the answer comes back in the ack.
+    for (envelope, text, setting) in [
+        ("s1", "reply 1 hi", "`team.repliers`"),
+        ("s2", "reply 1 #1", "`team.repliers`"),
+        ("s3", "approve 1", "`team.approvers`"),
+    ] {
+        fake.send_envelope(slash_command(envelope, STRANGER, text)).await;
+        let answer = fake.ack(envelope).await["payload"]["text"].to_string();
+        assert!(answer.contains(setting), "{text}: {answer}");
+    }
+    // Buttons and the form: the answer is an ephemeral message.
+    let mut told = 0;
+    let mut expect_told = |fake: FakeSlack, who: &'static str, setting: &'static str, what: &'static str| {
+        told += 1;
+        let n = told;
+        async move {
+            let said = fake.wait_calls("chat.postEphemeral", n).await;
+            let last = &said[n - 1];
+            assert_eq!(last["user"], who, "{what}: {last}");
+            assert!(
+                last["text"].as_str().unwrap_or_default().contains(setting),
+                "{what}: {last}"
+            );
+        }
+    };
+    for (envelope, value, what) in [
+        ("b1", "1|1", "Reply"),
+        ("b2", "1|2", "Use #2"),
+        ("b3", "1|0", "Edit draft"),
+    ] {
+        fake.send_envelope(slack_envelope(envelope, slack_click(STRANGER, "reply", value)))
+            .await;
+        expect_told(fake.clone(), STRANGER, "`team.repliers`", what).await;
+    }
+    // Over HTTP: the command, the form's submission and the Send draft button.
+    let (status, answer) = slack_post(
+        port,
+        "/slack/commands",
+        FORM,
+        &slack_command_form(STRANGER, "reply 1 hi"),
+        SlackSig::Valid,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(answer.contains("`team.repliers`"), "{answer}");
+    let submitted = slack_interaction_form(&slack_submission(STRANGER, "Forged answer"));
+    assert_eq!(
+        slack_post(port, "/slack/interactions", FORM, &submitted, SlackSig::Valid)
+            .await
+            .0,
+        200
+    );
+    expect_told(fake.clone(), STRANGER, "`team.repliers`", "the reply form").await;
+    let send_draft = slack_interaction_form(&slack_click(STRANGER, "approve", "1"));
+    assert_eq!(
+        slack_post(port, "/slack/interactions", FORM, &send_draft, SlackSig::Valid)
+            .await
+            .0,
+        200
+    );
+    expect_told(fake.clone(), STRANGER, "`team.approvers`", "Send draft").await;
+    // A replier who is no approver cannot send the draft either.
+    fake.send_envelope(slack_envelope("b4", slack_click(DRAFTER, "approve", "1")))
+        .await;
+    expect_told(fake.clone(), DRAFTER, "`team.approvers`", "Send draft by the drafter").await;
+
+    assert!(
+        fake.calls("views.open").is_empty(),
+        "no reply form opened for a non-replier"
+    );
+    assert!(
+        support::running::replies(store.path()).is_empty(),
+        "nothing was published"
+    );
+    // An approver who is no replier may open the form.
+    fake.send_envelope(slack_envelope("b5", slack_click(BOSS, "reply", "1|1")))
+        .await;
+    fake.wait_calls("views.open", 1).await;
+
+    assert_eq!(
+        audited(&store, "refused: not in team.repliers"),
+        4,
+        "the commands (reply, reply #1, reply over HTTP) and the form"
+    );
+    assert_eq!(audited(&store, "refused: not in team.approvers"), 3);
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    assert!(support::running::replies(store.path()).is_empty());
+}
+
+const D_DRAFTER: &str = "412345678901234567";
+const D_BOSS: &str = "433333333333333333";
+const D_STRANGER: &str = "499999999999999999";
+
+/// How interactions reach the app: its HTTP endpoint (port), or the fake's gateway.
+enum Via {
+    Http(u16),
+    Gateway,
+}
+
+/// Sends an interaction and returns the answer the app gave Discord.
+async fn ask(via: &Via, fake: &FakeDiscord, interaction: Value) -> Value {
+    match via {
+        Via::Http(port) => {
+            let (status, answer) = discord_post(*port, &interaction, DiscordSig::Valid).await;
+            assert_eq!(status, 200, "{answer}");
+            serde_json::from_str(&answer).unwrap()
+        }
+        Via::Gateway => {
+            let id = interaction["id"].as_str().unwrap().to_string();
+            fake.dispatch(interaction);
+            let path = format!("/interactions/{id}/{}/callback", fd::token(&id));
+            fake.wait_for("POST", &path, 1).await[0].body.clone()
+        }
+    }
+}
+
+async fn discord_refuses_non_repliers(via: Via) {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = match via {
+        Via::Http(port) => discord_http_mode(port),
+        Via::Gateway => String::new(),
+    };
+    discord_config(dir.path(), &fake, &mode);
+    let (stop, task, store) = start_app(load(dir.path(), |text| {
+        text.replace(
+            &format!("repliers = [\"discord:{DISCORD_REPLIER}\"]"),
+            &format!("repliers = [\"discord:{D_DRAFTER}\"]\napprovers = [\"discord:{D_BOSS}\"]"),
+        )
+    }));
+    match via {
+        Via::Http(port) => {
+            wait_for_port(port).await;
+        }
+        Via::Gateway => {
+            fake.wait_identify().await;
+        }
+    }
+    fake.wait_for("POST", &format!("/channels/{}/messages", fd::CHANNEL_ID), 1)
+        .await;
+    let alert = (1_200_000_000_000_000_001u64).to_string();
+    let content = |answer: &Value| answer["data"]["content"].as_str().unwrap_or_default().to_string();
+
+    let drafted = ask(
+        &via,
+        &fake,
+        fd::slash("50", D_DRAFTER, "reply", &[("id", "1"), ("text", "Our draft")]),
+    )
+    .await;
+    assert!(content(&drafted).contains("is a draft"), "{drafted}");
+    for (id, interaction, setting, what) in [
+        (
+            "51",
+            fd::slash("51", D_STRANGER, "reply", &[("id", "1"), ("text", "hi")]),
+            "`team.repliers`",
+            "/talkback reply",
+        ),
+        (
+            "52",
+            fd::slash("52", D_STRANGER, "reply", &[("id", "#1"), ("text", "#1")]),
+            "`team.repliers`",
+            "/talkback reply #1",
+        ),
+        (
+            "53",
+            fd::slash("53", D_STRANGER, "approve", &[("id", "1")]),
+            "`team.approvers`",
+            "/talkback approve",
+        ),
+        (
+            "54",
+            fd::click("54", D_STRANGER, &alert, "talkback:reply:1:1", None),
+            "`team.repliers`",
+            "Reply",
+        ),
+        (
+            "55",
+            fd::click("55", D_STRANGER, &alert, "talkback:reply:1:2", None),
+            "`team.repliers`",
+            "Use #2",
+        ),
+        (
+            "56",
+            fd::click("56", D_STRANGER, &alert, "talkback:reply:1:0", None),
+            "`team.repliers`",
+            "Edit draft",
+        ),
+        (
+            "57",
+            fd::click("57", D_STRANGER, &alert, "talkback:approve:1", None),
+            "`team.approvers`",
+            "Send draft",
+        ),
+        (
+            "58",
+            fd::modal_submit("58", D_STRANGER, "talkback:replyform:1", "Forged answer"),
+            "`team.repliers`",
+            "the reply form",
+        ),
+        (
+            "59",
+            fd::click("59", D_DRAFTER, &alert, "talkback:approve:1", None),
+            "`team.approvers`",
+            "Send draft by the drafter",
+        ),
+    ] {
+        let answer = ask(&via, &fake, interaction).await;
+        assert_eq!(answer["type"], 4, "{what} ({id}): {answer}");
+        assert_eq!(answer["data"]["flags"], 64, "{what}: ephemeral");
+        assert!(content(&answer).contains(setting), "{what}: {answer}");
+    }
+    assert!(
+        support::running::replies(store.path()).is_empty(),
+        "nothing was published"
+    );
+    // An approver who is no replier may open the form.
+    let form = ask(&via, &fake, fd::click("60", D_BOSS, &alert, "talkback:reply:1:1", None)).await;
+    assert_eq!(form["type"], 9, "a modal: {form}");
+    assert_eq!(
+        audited(&store, "refused: not in team.repliers"),
+        3,
+        "reply, reply #1 and the form"
+    );
+    assert_eq!(
+        audited(&store, "refused: not in team.approvers"),
+        3,
+        "approve, Send draft ×2"
+    );
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    assert!(support::running::replies(store.path()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_over_http_refuses_non_repliers_on_every_path_that_publishes() {
+    let port = free_port();
+    discord_refuses_non_repliers(Via::Http(port)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_over_the_gateway_refuses_non_repliers_on_every_path_that_publishes() {
+    discord_refuses_non_repliers(Via::Gateway).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_refuses_a_non_replier() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("posts.jsonl"),
+        post("mastodon", "1", "Does acme support IPv6?").to_string() + "\n",
+    )
+    .unwrap();
+    let text = "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\n\n[[sources]]\nkind = \"replay\"\n\
+                path = \"posts.jsonl\"\n\n[chat.console]\nuser = \"intern\"\n\n[team]\nrepliers = [\"console:operator\"]\n\
+                approvers = [\"console:boss\"]\n\n[nag]\nmax = 0\n";
+    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
+    let mut bot = Bot::start(&["run"], dir.path(), None, &[], Stdio::piped());
+    bot.out.line("the alert", |l| l.contains("#1")).await;
+    for (command, setting) in [
+        ("/talkback reply 1 hi", "`team.repliers`"),
+        ("/talkback reply 1 #1", "`team.repliers`"),
+        ("/talkback approve 1", "`team.approvers`"),
+    ] {
+        bot.type_line(command);
+        bot.out
+            .line(setting, |l| l.contains(setting) && l.contains("console:intern"))
+            .await;
+    }
+    // The answers are printed once each command has been refused (and audited).
+    let (status, printed) = bot.stop().await;
+    assert!(status.success(), "{status:?}\n{printed}");
+    assert_eq!(
+        printed.matches("`team.repliers`").count(),
+        4,
+        "two refusals, each naming it twice: {printed}"
+    );
+    assert!(
+        support::running::replies(&dir.path().join("store")).is_empty(),
+        "{printed}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Forged Discord interactions: every way a request can fail its Ed25519 check gets 401 and
+//    changes nothing. (Slack's endpoints: `slack_http` above.)
+
+/// The application's key pair: its public half is the config's `public_key`.
+fn app_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
+/// The `[chat.discord]` lines for interactions over HTTP on `port`.
+fn discord_http_mode(port: u16) -> String {
+    let key = hex::encode(app_key().verifying_key().as_bytes());
+    format!("public_key = \"{key}\"\n\n[server]\nlisten = \"127.0.0.1:{port}\"")
+}
+
+/// How a request to `/discord/interactions` is signed.
+#[derive(Debug, Clone, Copy)]
+enum DiscordSig {
+    Valid,
+    /// By a key that is not the application's.
+    WrongKey,
+    /// Signed, then the body was changed (a byte added).
+    Tampered,
+    /// Correctly signed, this many seconds ago (negative: in the future).
+    Aged(i64),
+    Unsigned,
+    NoSignature,
+    NoTimestamp,
+    /// A signature that is not hex.
+    NotHex,
+    /// 32 bytes of hex instead of 64.
+    Short,
+    /// A request signed a minute ago, sent again with a fresh timestamp.
+    Replayed,
+}
+
+async fn discord_post(port: u16, body: &Value, sig: DiscordSig) -> (u16, String) {
+    use ed25519_dalek::Signer;
+    let body = body.to_string();
+    let now = chrono::Utc::now().timestamp();
+    let (signed_at, sent_ts) = match sig {
+        DiscordSig::Aged(secs) => (now - secs, now - secs),
+        DiscordSig::Replayed => (now - 60, now),
+        _ => (now, now),
+    };
+    let key = match sig {
+        DiscordSig::WrongKey => ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
+        _ => app_key(),
+    };
+    let signature = match sig {
+        DiscordSig::NotHex => "zz".repeat(64),
+        DiscordSig::Short => "ab".repeat(32),
+        _ => hex::encode(key.sign(format!("{signed_at}{body}").as_bytes()).to_bytes()),
+    };
+    let sent = match sig {
+        DiscordSig::Tampered => format!("{body} "),
+        _ => body,
+    };
+    let mut req = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/discord/interactions"))
+        .header("content-type", "application/json")
+        .body(sent);
+    if !matches!(sig, DiscordSig::Unsigned | DiscordSig::NoSignature) {
+        req = req.header("x-signature-ed25519", signature);
+    }
+    if !matches!(sig, DiscordSig::Unsigned | DiscordSig::NoTimestamp) {
+        req = req.header("x-signature-timestamp", sent_ts.to_string());
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_http_refuses_forged_interactions_and_they_change_nothing() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    discord_config(dir.path(), &fake, &discord_http_mode(port));
+    let (stop, task, store) = start_app(load(dir.path(), |text| text));
+    fake.wait_for("POST", &format!("/channels/{}/messages", fd::CHANNEL_ID), 1)
+        .await;
+    wait_for_port(port).await;
+    let alert = (1_200_000_000_000_000_001u64).to_string();
+    let claim = fd::click("70", DISCORD_REPLIER, &alert, "talkback:claim:1", None);
+    for sig in [
+        DiscordSig::WrongKey,
+        DiscordSig::Tampered,
+        DiscordSig::Aged(6 * 60),
+        DiscordSig::Aged(-6 * 60),
+        DiscordSig::Unsigned,
+        DiscordSig::NoSignature,
+        DiscordSig::NoTimestamp,
+        DiscordSig::NotHex,
+        DiscordSig::Short,
+        DiscordSig::Replayed,
+    ] {
+        let (status, answer) = discord_post(port, &claim, sig).await;
+        assert_eq!(status, 401, "{sig:?}: {answer}");
+        let (status, _) = discord_post(port, &fd::ping(), sig).await;
+        assert_eq!(status, 401, "{sig:?}: a forged PING");
+    }
+    let m = store.mention(talkback::domain::MentionId(1)).unwrap();
+    assert!(m.claimed_by.is_none(), "a forged click changed #1");
+    assert_eq!(audited(&store, "ok"), 0, "nothing was done");
+    let (status, pong) = discord_post(port, &fd::ping(), DiscordSig::Valid).await;
+    assert_eq!((status, pong.as_str()), (200, r#"{"type":1}"#));
+    let (status, claimed) = discord_post(port, &claim, DiscordSig::Valid).await;
+    assert_eq!(status, 200);
+    assert!(claimed.contains("claimed"), "{claimed}");
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }

@@ -10,9 +10,12 @@ use crate::publish::{OutboxError, SendOutcome};
 use crate::store::Mention;
 
 impl Commands {
-    /// True when `user` is listed in `team.repliers`.
+    /// True when `user` may publish a reply: listed in `team.repliers`, or in `team.approvers`
+    /// (approvers may also reply directly). Every path that publishes or opens the reply form
+    /// asks this: `reply` (command or form) here, the Reply / Use #n / Edit draft buttons in
+    /// each adapter. Sending a draft asks `is_approver` (`approve`).
     pub fn may_reply(&self, user: &ChatUser) -> bool {
-        self.team.repliers.contains(user)
+        self.team.repliers.contains(user) || self.is_approver(user)
     }
 
     pub fn is_approver(&self, user: &ChatUser) -> bool {
@@ -34,7 +37,7 @@ impl Commands {
 
     pub(super) async fn reply(&self, user: &ChatUser, id: MentionId, text: ReplyText) -> String {
         let now = self.clock.now();
-        if !self.may_reply(user) && !self.is_approver(user) {
+        if !self.may_reply(user) {
             let _ = self.store.audit(
                 now,
                 Some(user),

@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::{ChatUser, HumanDuration, OwnAccount};
 use crate::matcher::Query;
+use secrets::display_url;
 
 pub use chat::{ChatConfig, ConsoleConfig, DiscordConfig, DiscordPublicKey, SlackConfig};
 pub use diag::{ConfigErrors, Problem};
 pub use examples::{parse_examples, LabelledPost};
 pub use publishers::PublisherConfig;
-pub use secrets::{display_url, Warning};
+pub use secrets::Warning;
 pub use sources::SourceConfig;
 pub use triage::{parse_lexicon, parse_templates, TriageConfig};
 pub use values::{BusinessHours, CronSchedule};

@@ -171,9 +171,7 @@ impl DiscordInbound {
 
     /// The reply modal for a Reply / Use #n / Edit draft click, or why it cannot open.
     fn open_reply(&self, who: &ChatUser, id: MentionId, n: usize) -> CreateInteractionResponse {
-        // Approvers may open a draft to edit it even when they are not repliers themselves.
-        let editing_draft = n == 0 && self.commands.is_approver(who);
-        if !(self.commands.may_reply(who) || editing_draft) {
+        if !self.commands.may_reply(who) {
             return ephemeral(&self.commands.reply_refusal(who));
         }
         match self.store.mention(id) {

@@ -162,9 +162,7 @@ impl SlackInbound {
     }
 
     async fn open_reply(&self, who: &str, channel: &str, trigger: &str, id: MentionId, n: usize) {
-        // Approvers may open a draft to edit it even when they are not repliers themselves.
-        let editing_draft = n == 0 && self.commands.is_approver(&user(who));
-        if !(self.commands.may_reply(&user(who)) || editing_draft) {
+        if !self.commands.may_reply(&user(who)) {
             let refusal = self.commands.reply_refusal(&user(who));
             self.tell(channel, who, &refusal).await;
             return;
