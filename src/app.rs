@@ -175,8 +175,8 @@ impl App {
         .with_reports(self.reports())
     }
 
-    /// The nags, and the cron jobs registered here: the digest and the nudge, one job per
-    /// brand, e.g. `.with_jobs(Job::per_brand("digest", &self.config.digest.schedule,
+    /// The nags, and the cron jobs registered here: retention (`[store] keep_for`), and the
+    /// digest and the nudge, one job per brand, e.g. `.with_jobs(Job::per_brand("digest", &self.config.digest.schedule,
     /// &self.config.brands, move |brand, at| ...))`.
     pub fn scheduler(&self) -> Scheduler {
         let reports = self.reports();
@@ -209,6 +209,12 @@ impl App {
         .with_wakeup(self.wake.clone())
         .with_jobs(digests)
         .with_jobs(nudges)
+        .with_jobs(
+            self.config
+                .store
+                .keep_for
+                .map(|keep_for| crate::schedule::retention_job(self.store.clone(), self.clock.clone(), keep_for)),
+        )
     }
 
     /// What `/healthz` and `/metrics` read.

@@ -52,6 +52,7 @@ impl ErrorKind {
 static ALERTS_POSTED: AtomicU64 = AtomicU64::new(0);
 static REPLIES_PUBLISHED: AtomicU64 = AtomicU64::new(0);
 static NAGS_SENT: AtomicU64 = AtomicU64::new(0);
+static MENTIONS_PRUNED: AtomicU64 = AtomicU64::new(0);
 static ERRORS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 /// New mentions stored, by source name.
 static INGESTED: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
@@ -66,6 +67,11 @@ pub fn reply_published() {
 
 pub fn nag_sent() {
     NAGS_SENT.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Mentions forgotten by retention (`[store] keep_for`).
+pub fn mentions_pruned(n: u64) {
+    MENTIONS_PRUNED.fetch_add(n, Ordering::Relaxed);
 }
 
 pub fn error(kind: ErrorKind) {
@@ -150,6 +156,11 @@ pub fn render(s: &Scrape<'_>) -> String {
             "talkback_nags_sent_total",
             "Nags sent about unanswered mentions.",
             &NAGS_SENT,
+        ),
+        (
+            "talkback_mentions_pruned_total",
+            "Mentions forgotten after `[store] keep_for` without activity.",
+            &MENTIONS_PRUNED,
         ),
     ];
     for (name, help, value) in counters {

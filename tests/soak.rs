@@ -1,4 +1,5 @@
-//! Soak: one million mentions through the real pipeline, with nothing lost and memory flat.
+//! Soak: one million mentions through the real pipeline and retention, with nothing lost and
+//! memory flat.
 //!
 //! Run (release; about 5 minutes on 2 cores, see `scripts/soak`):
 //!
@@ -14,6 +15,11 @@
 //! as `SourceContext::deliver` does (`ingest`, then `set_cursor`; the report `deliver` drops is
 //! what the accounting below needs).
 //!
+//! Time is a `ManualClock` that the feeder moves: 10,000 mentions a simulated day, so the
+//! million span 100 days. Every simulated hour it runs the retention pass the scheduler's hourly
+//! job runs (`talkback::schedule::prune`, with the config's `keep_for = "14d"`), so the store
+//! holds about two weeks of mentions, as a bot that has run for months does.
+//!
 //! The posts, from a fixed seed: 1,000,000 that each mention exactly one of five brands (six
 //! networks, 50,000 authors, templated texts with varied filler), and among them about 1%
 //! re-deliveries of a recent post (a source reading again after a restart), 0.5% posts by a
@@ -24,12 +30,12 @@
 //! - nothing lost: every distinct post became exactly one mention (ids 1..=N, each once), every
 //!   mention exactly one alert (the chat adapter ticks a bitset by mention id and counts a
 //!   second tick), re-deliveries were reported as duplicates, each answer or follow-up wrote
-//!   one line in its alert's thread, and at the end no alert is pending and every stored
-//!   mention is out of `new`;
+//!   one line in its alert's thread, and at the end no alert is pending, every stored mention
+//!   is out of `new`, and every mention is either in the store or was forgotten by retention,
+//!   and only once it had been idle for `keep_for`;
 //! - memory flat: the process's resident set (`VmRSS` in `/proc/self/status`) is sampled every
-//!   50,000 mentions; from the 200,000 mark (warm-up) to the end it may grow by no more than
-//!   [`RSS_SLACK_MB`] plus [`RSS_PER_MENTION`] bytes per mention stored since: sled's page
-//!   table, which grows with the store (the reasoning and the figures are at the constants).
+//!   50,000 mentions; from the 200,000 mark (warm-up: the first two weeks fill the store) to
+//!   the end it may grow by no more than [`RSS_SLACK_MB`].
 //!
 //! Printed: the RSS series, throughput (mentions/s over the feed), the store's size on disk and
 //! the run time. Knobs (environment), for a quicker look: `SOAK_MENTIONS` (default 1,000,000;
@@ -37,7 +43,8 @@
 //! (default the system's temporary folder; a million mentions take about 4.6 GB of disk),
 //! `SOAK_CACHE_MB` sets `[store] cache_mb` (default: the config's default).
 //!
-//! Deterministic: a fixed seed, one feeder; the clock is read only to measure. The end is
+//! Deterministic: a fixed seed, one feeder, a manual clock; the real clock is read only to
+//! measure. The end is
 //! reached by closing the notice channel (the dispatcher posts what is pending and returns),
 //! never by waiting for time.
 
@@ -47,42 +54,43 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use talkback::app::App;
 use talkback::chat::{ChannelRef, ChatAdapter, ChatError};
-use talkback::clock::{SharedClock, SystemClock};
+use talkback::clock::{Clock, ManualClock};
 use talkback::config::{Config, Needs};
 use talkback::domain::{Author, Network, Post};
 use talkback::matcher::Matcher;
-use talkback::store::{Mention, MentionState, MessageRef};
+use talkback::store::{Mention, MentionState, MessageRef, Store};
 
 const DEFAULT_MENTIONS: u64 = 1_000_000;
 /// RSS is sampled each time this many more mentions are stored.
 const SAMPLE_EVERY: u64 = 50_000;
-/// Warm-up: the first samples fill sled's page cache, the allocator's arenas and tokio's pools.
+/// Warm-up: the first samples fill sled's page cache, the allocator's arenas and tokio's pools,
+/// and the first 14 simulated days fill the store up to what retention keeps.
 const WARM_UP: u64 = 200_000;
-/// How far RSS may grow from the warm-up mark to the end: a fixed slack, plus a little for each
-/// mention stored since the mark.
+/// How far RSS may grow from the warm-up mark to the end.
 ///
-/// The slack (32 MiB) is the allocator's: glibc keeps freed blocks in its arenas, and between
-/// two samples the resident set moves by up to about 15 MiB either way with no trend.
+/// This is the allocator's slack: glibc keeps freed blocks in its arenas, and between two
+/// samples the resident set moves by up to about 15 MiB either way with no trend.
 ///
-/// The per-mention part (192 bytes) is sled's: sled 0.34 keeps an entry in memory for every page
-/// of the store, also for pages its cache has dropped (the page's list of fragments on disk, and
-/// its place in the segment accounting). A mention adds about a quarter of a page across the
-/// mention, dedupe and conversation trees, and that costs 140–190 bytes resident per stored
-/// mention whether the page cache is 8 MiB or 64 MiB: it grows with the store, not with time
-/// or traffic. Measured here: +106 MiB from 200,000 to 1,000,000 mentions (139 bytes each).
-///
-/// So at a million mentions the bound is 32 + 146 MiB over the 200,000 mark. It fails on what a
-/// soak is for: a leak of about 100 bytes per mention (one small `String` or map entry kept per
-/// mention) crosses it, and sled's default 1 GiB page cache (no `[store] cache_mb`) crossed it
-/// by 300,000 mentions, growing 460 MiB from 200,000 to 400,000.
+/// Before retention, the store kept every mention, and sled 0.34 keeps an entry in memory for
+/// every page of the store, also for pages its cache has dropped: resident memory grew by about
+/// 140 bytes per stored mention (+106 MiB from 200,000 to 1,000,000), whatever the page cache.
+/// With retention the store, and so that table, stays the size of its window. A leak of about
+/// 50 bytes per mention (one small `String` kept per mention) crosses this bound, and so does
+/// sled's default 1 GiB page cache (no `[store] cache_mb`), which grew 460 MiB from 200,000 to
+/// 400,000.
 const RSS_SLACK_MB: u64 = 32;
-const RSS_PER_MENTION: u64 = 192;
+/// Simulated time per mention: 10,000 a day.
+const SIM_SECS_PER_MENTION: i64 = 86_400 / 10_000;
+/// How often the retention pass runs, in simulated time (the scheduler's job: hourly).
+const RETENTION_EVERY_SECS: i64 = 3600;
 
 const CONFIG: &str = r##"
 [store]
 path = "store"
+keep_for = "14d"
 
 [[brands]]
 name = "Acme"
@@ -249,6 +257,12 @@ impl Bits {
         };
         let bit = 1 << (id % 64);
         word.fetch_or(bit, Ordering::Relaxed) & bit == 0
+    }
+
+    fn contains(&self, id: u64) -> bool {
+        self.0
+            .get((id / 64) as usize)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (id % 64)) != 0)
     }
 
     fn count(&self) -> u64 {
@@ -467,6 +481,38 @@ fn remember<T>(ring: &mut Vec<T>, item: T, rng: &mut Rng) {
     }
 }
 
+/// The scheduler's hourly retention job, in simulated time.
+struct Retention {
+    next: DateTime<Utc>,
+    last_cutoff: DateTime<Utc>,
+    passes: u64,
+    forgotten: u64,
+}
+
+impl Retention {
+    fn new(start: DateTime<Utc>) -> Retention {
+        Retention {
+            next: start + chrono::Duration::seconds(RETENTION_EVERY_SECS),
+            last_cutoff: DateTime::<Utc>::MIN_UTC,
+            passes: 0,
+            forgotten: 0,
+        }
+    }
+
+    async fn run_when_due(&mut self, store: &Store, now: DateTime<Utc>, keep_for: chrono::Duration) {
+        while self.next <= now {
+            let cutoff = self.next - keep_for;
+            let pruned = talkback::schedule::prune(store.clone(), cutoff)
+                .await
+                .expect("a retention pass");
+            self.forgotten += pruned.mentions;
+            self.passes += 1;
+            self.last_cutoff = cutoff;
+            self.next += chrono::Duration::seconds(RETENTION_EVERY_SECS);
+        }
+    }
+}
+
 /// The process's resident set, in KiB.
 fn rss_kb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -527,6 +573,11 @@ async fn a_million_mentions_with_memory_flat() {
     let config = Config::from_str(&dir.path().join("talkback.toml"), &src, Needs::Everything, &|_| None)
         .unwrap_or_else(|e| panic!("{e}"));
     let cache_mb = config.store.cache_mb;
+    let keep_for = config
+        .store
+        .keep_for
+        .expect("the soak's config sets keep_for")
+        .as_chrono();
 
     // Each text must mention its brand and no other, or the accounting below is off.
     let matcher = Matcher::new(config.brands.iter().map(|b| b.rule()).collect());
@@ -542,10 +593,10 @@ async fn a_million_mentions_with_memory_flat() {
         assert!(matcher.matching_brands(&post).is_empty(), "{text:?}");
     }
 
-    let clock: SharedClock = Arc::new(SystemClock);
+    let clock = ManualClock::new("2026-11-20T10:00:00Z".parse().expect("a time"));
     let sink: talkback::chat::console::Output = Arc::new(Mutex::new(Box::new(std::io::sink())));
     let store_path = config.store.path.clone();
-    let mut app = App::build(config, &store_path, clock, sink).expect("the app builds");
+    let mut app = App::build(config, &store_path, Arc::new(clock.clone()), sink).expect("the app builds");
     let chat = Arc::new(CountingChat::new(target + 1));
     app.chat = chat.clone();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -559,6 +610,7 @@ async fn a_million_mentions_with_memory_flat() {
     let mut series: Vec<(u64, u64)> = vec![(0, rss_kb())];
     let mut batch: Vec<Post> = Vec::with_capacity(100);
     let mut kinds: Vec<Kind> = Vec::with_capacity(100);
+    let mut retention = Retention::new(clock.now());
     let fed_from = Instant::now();
     while tally.mentions < target {
         // One source per network, as a streaming source delivers: a batch, then its cursor.
@@ -597,6 +649,8 @@ async fn a_million_mentions_with_memory_flat() {
         for id in &report.new_mentions {
             assert!(stored.set(id.0), "mention {id} twice, or out of 1..={target}");
         }
+        clock.advance(chrono::Duration::seconds(new_in_batch as i64 * SIM_SECS_PER_MENTION));
+        retention.run_when_due(&store, clock.now(), keep_for).await;
         tally.posts += batch.len() as u64;
         tally.batches += 1;
         tally.duplicates += again;
@@ -629,12 +683,20 @@ async fn a_million_mentions_with_memory_flat() {
     let mut in_store = 0u64;
     let mut still_new = 0u64;
     let mut answered = 0u64;
+
     for m in store.all_mentions() {
         let m = m.expect("a readable mention");
         in_store += 1;
         still_new += u64::from(m.state == MentionState::New);
         answered += u64::from(m.state == MentionState::Answered);
+        assert!(stored.contains(m.id.0), "{} in the store was never stored", m.id);
+        assert!(
+            !m.forgettable(retention.last_cutoff),
+            "{} was idle since before the last cutoff and still stored",
+            m.id
+        );
     }
+    let forgotten = retention.forgotten;
     let on_disk = dir_size(&store_path);
 
     let alerts = chat.alerts.load(Ordering::Relaxed);
@@ -647,8 +709,11 @@ async fn a_million_mentions_with_memory_flat() {
     );
     println!(
         "soak: {alerts} alerts ({again} repeated), {thread_lines} thread lines, {} redraws; lost {lost}; \
-         {in_store} mentions in the store ({answered} answered), {still_new} still new, {pending} pending",
-        chat.redraws.load(Ordering::Relaxed)
+         {in_store} mentions in the store ({answered} answered), {still_new} still new, {pending} pending; \
+         retention forgot {forgotten} in {} passes, the last at {}",
+        chat.redraws.load(Ordering::Relaxed),
+        retention.passes,
+        retention.last_cutoff + keep_for,
     );
     println!(
         "soak: fed in {:.1} s = {:.0} mentions/s ({:.0} posts/s); all alerts out after {:.1} s",
@@ -686,7 +751,14 @@ async fn a_million_mentions_with_memory_flat() {
         "one thread line per answer or follow-up"
     );
     assert_eq!(pending, 0, "no alert left pending");
-    assert_eq!(in_store, target, "the store holds every mention");
+    assert_eq!(
+        in_store + forgotten,
+        target,
+        "every mention is in the store or was forgotten by retention"
+    );
+    if target >= 2 * WARM_UP {
+        assert!(forgotten > 0, "retention forgot the oldest mentions");
+    }
     assert_eq!(still_new, 0, "every stored mention was alerted");
 
     if target >= 2 * WARM_UP {
@@ -696,7 +768,7 @@ async fn a_million_mentions_with_memory_flat() {
             .copied()
             .expect("a sample at warm-up");
         let last = series.last().map(|(_, kb)| *kb).expect("samples");
-        let allowed = RSS_SLACK_MB * 1024 + (target - at) * RSS_PER_MENTION / 1024;
+        let allowed = RSS_SLACK_MB * 1024;
         println!(
             "soak: RSS {:+.0} MiB from {}k mentions to the end ({:.0} bytes per mention stored since); allowed {:+.0} MiB",
             mb(last) - mb(at_warm_up),

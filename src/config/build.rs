@@ -74,9 +74,13 @@ pub(super) fn build(
 /// The largest `[store] cache_mb` (64 GiB): more is surely a typo for a smaller number.
 const MAX_CACHE_MB: u64 = 64 * 1024;
 
+/// The shortest `[store] keep_for`: the weekly digest reads a week of mentions and activity.
+const MIN_KEEP_DAYS: u64 = 7;
+
 fn store(root: &mut Section, d: &mut Diagnostics, base: &Path) -> StoreConfig {
     let mut path = PathBuf::from("data");
     let mut cache_mb = crate::store::DEFAULT_CACHE_MB;
+    let mut keep_for = Some(StoreConfig::DEFAULT_KEEP_FOR);
     if let Some(mut s) = root.section(d, "store") {
         if let Some(p) = s.string(d, "path") {
             path = PathBuf::from(p.value);
@@ -90,12 +94,33 @@ fn store(root: &mut Section, d: &mut Diagnostics, base: &Path) -> StoreConfig {
                 ),
             }
         }
+        if let Some(k) = s.string(d, "keep_for") {
+            match keep_for_value(&k.value) {
+                Ok(v) => keep_for = v,
+                Err(e) => d.error(k.span, format!("[store]: `keep_for`: {e}")),
+            }
+        }
         s.finish(d);
     }
     StoreConfig {
         path: base.join(path),
         cache_mb,
+        keep_for,
     }
+}
+
+/// `"forever"`, or a duration of at least [`MIN_KEEP_DAYS`].
+fn keep_for_value(src: &str) -> Result<Option<HumanDuration>, String> {
+    if src.trim() == "forever" {
+        return Ok(None);
+    }
+    let d: HumanDuration = src.parse().map_err(|e: String| format!("{e}, or `forever`"))?;
+    if d.as_std().as_secs() < MIN_KEEP_DAYS * 86_400 {
+        return Err(format!(
+            "`{src}` is shorter than the {MIN_KEEP_DAYS}d the weekly digest reads back (expected e.g. `90d`, or `forever`)"
+        ));
+    }
+    Ok(Some(d))
 }
 
 fn channels(root: &mut Section, d: &mut Diagnostics) -> BTreeMap<String, ChannelConfig> {

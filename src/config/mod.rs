@@ -67,6 +67,15 @@ pub struct StoreConfig {
     pub path: PathBuf,
     /// sled's page cache, in MiB (`[store] cache_mb`): what the store may keep in memory.
     pub cache_mb: u64,
+    /// How long a mention is kept after its last activity (`[store] keep_for`); `None` keeps
+    /// everything (`"forever"`).
+    pub keep_for: Option<HumanDuration>,
+}
+
+impl StoreConfig {
+    /// Three months: a conversation nobody touched for that long is over, and the digest and
+    /// the nudge read back a week at most.
+    pub const DEFAULT_KEEP_FOR: HumanDuration = HumanDuration(std::time::Duration::from_secs(90 * 86_400));
 }
 
 #[derive(Debug, Clone)]

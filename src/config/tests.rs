@@ -113,6 +113,42 @@ fn the_store_cache_is_a_size_in_mib_with_its_place_when_wrong() {
 }
 
 #[test]
+fn retention_is_a_duration_of_a_week_or_more_or_forever() {
+    assert_eq!(
+        load(GOOD).unwrap().store.keep_for.map(|d| d.to_string()),
+        Some("90d".into())
+    );
+    let c = load(&format!("[store]\nkeep_for = \"2w\"\n{GOOD}")).unwrap();
+    assert_eq!(c.store.keep_for.map(|d| d.to_string()), Some("14d".into()));
+    assert_eq!(
+        load(&format!("[store]\nkeep_for = \"forever\"\n{GOOD}"))
+            .unwrap()
+            .store
+            .keep_for,
+        None
+    );
+    for (value, problem) in [
+        (
+            "\"3d\"",
+            "cfg/talkback.toml:2:12: [store]: `keep_for`: `3d` is shorter than the 7d the weekly digest reads \
+             back (expected e.g. `90d`, or `forever`)",
+        ),
+        (
+            "\"ninety days\"",
+            "cfg/talkback.toml:2:12: [store]: `keep_for`: `ninety days` is not a duration (expected e.g. `30s`, \
+             `5m`, `2h`, `1d` or `1h30m`), or `forever`",
+        ),
+        (
+            "90",
+            "cfg/talkback.toml:2:12: [store]: `keep_for` must be a string, found an integer",
+        ),
+    ] {
+        let p = problems(&format!("[store]\nkeep_for = {value}\n{GOOD}"));
+        assert_eq!(p, vec![problem.to_string()], "keep_for = {value}");
+    }
+}
+
+#[test]
 fn wrong_types_bad_values_and_duplicates() {
     let src = r#"
 [[brands]]

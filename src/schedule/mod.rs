@@ -1,10 +1,11 @@
-//! The scheduler (design §7): nags and cron jobs (the digest and the nudge register as jobs),
+//! The scheduler (design §7): nags and cron jobs (the digest, the nudge and retention register as jobs),
 //! in each brand's timezone. It sleeps until the next due nag or job and is woken early when
 //! mentions change. It is an edge of the app, like the sources: it stops on the shutdown flag.
 //! It never posts alerts and never calls a network; it talks to chat and the store only.
 
 mod jobs;
 mod nags;
+mod retention;
 pub mod times;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::store::{Store, StoreError};
 
 pub use jobs::{Job, JobFn, GRACE};
 pub use nags::{nag_text, next_nag_at, Nagger};
+pub use retention::{prune, retention_job};
 
 /// The longest single sleep. Tokio sleeps on the monotonic clock, the due times are wall-clock
 /// times: waking now and then keeps a suspended machine or a clock step from delaying a nag

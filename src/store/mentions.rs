@@ -22,7 +22,7 @@ pub struct Joined {
     pub reopened: bool,
 }
 
-fn post_key(network: Network, id: &str) -> Vec<u8> {
+pub(super) fn post_key(network: Network, id: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(id.len() + 12);
     k.extend_from_slice(network.as_str().as_bytes());
     k.push(0);

@@ -8,6 +8,7 @@ mod export;
 mod jobs;
 mod mention;
 mod mentions;
+mod prune;
 mod records;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub use mention::{
     Draft, Drafts, HistoryEntry, LifecycleError, Mention, MentionState, MessageRef, SentReply, TriageResult,
 };
 pub use mentions::{Ingested, Joined};
+pub use prune::Pruned;
 pub use records::{ActivityEntry, ActivityKind, AuditEntry, OutboxEntry, OutboxState};
 
 #[derive(Debug, thiserror::Error)]

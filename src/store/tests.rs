@@ -212,3 +212,120 @@ async fn bad_import_lines_name_their_line() {
     let err = s.import(&mut input.as_slice()).await.unwrap_err();
     assert!(err.to_string().starts_with("import: line 2:"), "{err}");
 }
+
+fn alert(id: &str) -> MessageRef {
+    MessageRef {
+        platform: "console".into(),
+        channel: "c".into(),
+        id: id.into(),
+        group: vec![],
+    }
+}
+
+fn outbox(key: &str, state: OutboxState) -> OutboxEntry {
+    OutboxEntry {
+        key: key.into(),
+        mention: MentionId(1),
+        network: Network::Mastodon,
+        in_reply_to: "1".into(),
+        text: "hello".into(),
+        requested_by: ChatUser::new("console", "op"),
+        requested_at: t(0),
+        state,
+        attempts: 1,
+    }
+}
+
+#[tokio::test]
+async fn retention_forgets_only_what_was_idle_since_before_the_cutoff() {
+    let (_d, s) = store();
+    let op = ChatUser::new("slack", "U1");
+    let day = |n: i64| t(n * 24 * 60);
+    // 1: open, nothing since day 0. 2: answered on day 0, with a follow-up in its thread index.
+    // 3: never alerted. 4: snoozed until day 40. 5: dismissed on day 35. 6: received on day 31.
+    let ids: Vec<MentionId> = ["1", "2", "3", "4", "5"]
+        .iter()
+        .map(|p| new_id(s.insert_mention("Acme", &post(p, None), None, false, day(0)).unwrap()))
+        .collect();
+    let late = new_id(
+        s.insert_mention("Acme", &post("6", None), None, false, day(31))
+            .unwrap(),
+    );
+    for id in [ids[0], ids[1], ids[3], ids[4], late] {
+        s.mark_alerted(id, alert(&id.0.to_string())).unwrap();
+    }
+    let reply = SentReply {
+        post_id: "r2".into(),
+        url: None,
+        text: "hi".into(),
+        by: Some(op.clone()),
+        at: day(0),
+    };
+    s.record_reply(ids[1], reply).unwrap();
+    s.join_conversations(&post("f2", Some("r2")), day(0)).unwrap();
+    s.update(ids[3], |m| m.snooze(&op, day(40), day(0))).unwrap();
+    s.update(ids[4], |m| m.dismiss(&op, None, day(35))).unwrap();
+    s.audit(day(0), Some(&op), "reply", Some(ids[1]), None, "ok").unwrap();
+    s.audit(day(32), Some(&op), "claim", Some(late), None, "ok").unwrap();
+    let sent = |at| OutboxState::Sent {
+        post_id: "r".into(),
+        url: None,
+        at,
+    };
+    for (key, state) in [
+        ("old-sent", sent(day(0))),
+        ("new-sent", sent(day(31))),
+        ("old-pending", OutboxState::Pending),
+    ] {
+        s.outbox_intent(outbox(key, state)).await.unwrap();
+    }
+    for (post_id, at) in [("r2", day(0)), ("b9", day(33))] {
+        s.record_activity(&ActivityEntry {
+            brand: "Acme".into(),
+            network: Network::Mastodon,
+            post_id: post_id.into(),
+            kind: ActivityKind::Reply,
+            at,
+            via_talkback: true,
+        })
+        .unwrap();
+    }
+
+    let pruned = s.prune_and_flush(day(30)).await.unwrap();
+    assert_eq!(
+        pruned,
+        Pruned {
+            mentions: 2,
+            outbox: 1,
+            audit: 1,
+            activity: 1
+        }
+    );
+    for gone in [ids[0], ids[1]] {
+        assert!(matches!(s.mention(gone), Err(StoreError::NoSuchMention(_))), "{gone}");
+    }
+    for kept in [ids[2], ids[3], ids[4], late] {
+        s.mention(kept).unwrap_or_else(|e| panic!("{kept}: {e}"));
+    }
+    // The indexes went with them: no conversation holds their posts, and the same post seen
+    // again is news.
+    for p in ["2", "r2", "f2"] {
+        assert!(s.conversations_of(Network::Mastodon, p).unwrap().is_empty(), "{p}");
+    }
+    assert!(matches!(
+        s.insert_mention("Acme", &post("1", None), None, false, day(36))
+            .unwrap(),
+        Ingested::New(_)
+    ));
+    assert!(matches!(
+        s.insert_mention("Acme", &post("4", None), None, false, day(36)).unwrap(),
+        Ingested::Duplicate(id) if id == ids[3]
+    ));
+    let keys: Vec<String> = s.outbox_all().unwrap().into_iter().map(|e| e.key).collect();
+    assert_eq!(keys, ["new-sent", "old-pending"]);
+    assert_eq!(s.audit_log(None).unwrap().len(), 1);
+    assert!(!s.is_own_post(Network::Mastodon, "r2").unwrap());
+    assert!(s.is_own_post(Network::Mastodon, "b9").unwrap());
+    // A second pass has nothing left to do.
+    assert!(s.prune_and_flush(day(30)).await.unwrap().is_empty());
+}

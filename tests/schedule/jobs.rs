@@ -110,3 +110,72 @@ async fn a_run_missed_while_down_is_made_up_within_the_grace_window_only() {
         second.stop().await;
     }
 }
+
+/// `[store] keep_for` through the app's own scheduler: the hourly retention job forgets a
+/// mention nobody touched for that long, no sooner, and keeps one still inside the window.
+#[tokio::test(start_paused = true)]
+async fn the_app_forgets_mentions_idle_for_keep_for_within_the_hour() {
+    use talkback::app::App;
+    use talkback::clock::ManualClock;
+    use talkback::config::{Config, Needs};
+    use talkback::domain::Post;
+    use talkback::store::{Ingested, MessageRef, StoreError};
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = "[store]\nkeep_for = \"7d\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\n";
+    let config = Config::from_str(&dir.path().join("talkback.toml"), text, Needs::Everything, &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let clock = ManualClock::new(utc("2026-11-01T09:00:00Z"));
+    let sink: talkback::chat::console::Output = Arc::new(Mutex::new(Box::new(std::io::sink())));
+    let store_path = config.store.path.clone();
+    let app = App::build(config, &store_path, Arc::new(clock.clone()), sink).unwrap();
+    let alerted = |post_id: &str| {
+        let post: Post =
+            serde_json::from_value(serde_json::json!({"network": "mastodon", "id": post_id, "text": "acme?"})).unwrap();
+        let Ingested::New(m) = app
+            .store
+            .insert_mention("Acme", &post, None, false, clock.now())
+            .unwrap()
+        else {
+            panic!("a new mention");
+        };
+        let msg = MessageRef {
+            platform: "console".into(),
+            channel: "alerts".into(),
+            id: post_id.into(),
+            group: vec![],
+        };
+        app.store.mark_alerted(m.id, msg).unwrap();
+        // Dismissed, so no nag moves its last activity.
+        let op = talkback::domain::ChatUser::new("console", "op");
+        app.store.update(m.id, |m| m.dismiss(&op, None, clock.now())).unwrap();
+        m.id
+    };
+    use talkback::clock::Clock;
+    let old = alerted("1");
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(app.scheduler().run(shutdown));
+    let step = |by: Duration| {
+        let clock = clock.clone();
+        async move {
+            clock.advance(by);
+            tokio::time::advance(by.to_std().unwrap()).await;
+            crate::bench::settle().await;
+        }
+    };
+    step(Duration::days(5)).await;
+    let recent = alerted("2");
+    let idle_since = app.store.mention(old).unwrap().last_activity();
+    assert_eq!(idle_since, utc("2026-11-01T09:00:00Z"));
+    while clock.now() < idle_since + Duration::days(7) - hours(1) {
+        step(hours(1)).await;
+    }
+    assert!(app.store.mention(old).is_ok(), "kept until seven days are up");
+    // Then gone within the hour, at the job's next run.
+    step(hours(2)).await;
+    assert!(matches!(app.store.mention(old), Err(StoreError::NoSuchMention(_))));
+    assert!(app.store.mention(recent).is_ok());
+    assert!(app.store.job_last_run("retention").unwrap().is_some());
+    stop.send(true).unwrap();
+    task.await.unwrap();
+}
