@@ -331,20 +331,31 @@ fn each_post(mut f: impl FnMut(&Post, &mut dyn Write) -> std::io::Result<()>) ->
 }
 
 /// Calls `f` with each non-blank line of stdin and its 1-based number, and a buffered stdout.
+/// A line that is not UTF-8 is reported with its number and skipped.
 fn each_line(mut f: impl FnMut(usize, &str, &mut dyn Write) -> std::io::Result<()>) -> Result<(), Exit> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut input = std::io::BufReader::with_capacity(256 * 1024, stdin.lock());
     // One line buffer for the whole run: a firehose-sized input allocates no line twice.
-    let mut line = String::new();
+    let mut line = Vec::new();
     for number in 1.. {
         line.clear();
-        if input.read_line(&mut line).map_err(runtime)? == 0 {
+        if input.read_until(b'\n', &mut line).map_err(runtime)? == 0 {
             break;
         }
-        if !line.trim().is_empty() {
-            f(number, &line, &mut out).map_err(runtime)?;
+        // simdutf8 checks a line several times faster than `str::from_utf8`, which took a
+        // twentieth of `talkback match`'s time; it accepts exactly the same bytes.
+        let Ok(text) = simdutf8::basic::from_utf8(&line) else {
+            let e = std::str::from_utf8(&line)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            eprintln!("line {number}: skipped, not UTF-8: {e}");
+            continue;
+        };
+        if !text.trim().is_empty() {
+            f(number, text, &mut out).map_err(runtime)?;
         }
     }
     out.flush().map_err(runtime)

@@ -158,6 +158,10 @@ query = '"cloud hosting" OR cloud*'
         r#"{"network":"bluesky","id":"4","text":"cloud\n   hosting with Acme's team"}"#,
     ]
     .join("\n");
+    // A line cut in the middle of a character is not UTF-8: skipped, and reading goes on.
+    let mut input = input.into_bytes();
+    input.extend_from_slice(b"\n{\"network\":\"x\",\"id\":\"5\",\"text\":\"acme caf\xc3\"}\n");
+    input.extend_from_slice(br#"{"network":"x","id":"6","text":"acme again"}"#);
     let out = talkback()
         .args(["match", "--config"])
         .arg(dir.path())
@@ -172,10 +176,12 @@ query = '"cloud hosting" OR cloud*'
             "{\"network\":\"mastodon\",\"id\":\"1\",\"brand\":\"Cloud\"}\n",
             "{\"network\":\"bluesky\",\"id\":\"4\",\"brand\":\"Acme\"}\n",
             "{\"network\":\"bluesky\",\"id\":\"4\",\"brand\":\"Cloud\"}\n",
+            "{\"network\":\"x\",\"id\":\"6\",\"brand\":\"Acme\"}\n",
         )
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 2:"), "{err}");
+    assert!(err.contains("line 2: skipped, not a post"), "{err}");
+    assert!(err.contains("line 6: skipped, not UTF-8"), "{err}");
 }
 
 fn demo(data: &Path, input: &str) -> String {

@@ -94,6 +94,10 @@ pub fn scan(file: &Path, src: &str) -> Vec<Warning> {
 /// The config's problems with every suspect value of `src` left out of their messages: an error
 /// that quotes a value (`found \`…\``) must not print a pasted secret.
 pub(super) fn hide(problems: Vec<Problem>, src: &str) -> Vec<Problem> {
+    // Scanning parses the file again: at 10,000 brands that was 40% of loading a good config.
+    if problems.is_empty() {
+        return problems;
+    }
     // Short values (an `*_env` value of `a b`) could match ordinary words of a message.
     let values: Vec<String> = suspects(src)
         .into_iter()

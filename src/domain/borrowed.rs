@@ -26,7 +26,7 @@ pub struct PostRef<'a> {
     pub title: Option<Text<'a>>,
     #[serde(borrow)]
     pub text: Text<'a>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "timestamp")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, borrow)]
     pub reply_to: Option<Id<'a>>,
@@ -50,6 +50,47 @@ pub struct AuthorRef<'a> {
     pub handle: Option<Text<'a>>,
     #[serde(default, borrow)]
     pub name: Option<Text<'a>>,
+}
+
+/// `created_at`, accepting what chrono's own `Deserialize` (which `Post` uses) accepts.
+fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<Text<'de>>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match canonical_timestamp(text.0.as_bytes()) {
+        Some(t) => Ok(Some(t)),
+        None => text
+            .0
+            .parse::<DateTime<chrono::FixedOffset>>()
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(D::Error::custom),
+    }
+}
+
+/// `2026-11-20T10:00:00Z`, optionally with 1–9 digits of fraction: the form our sources write
+/// and most networks send, read without chrono's general parser (a twelfth of a firehose post's
+/// reading time). Anything else (offsets, leap seconds, other spellings), and every value out
+/// of range, is `None` and left to chrono, so the two accept the same lines.
+fn canonical_timestamp(b: &[u8]) -> Option<DateTime<Utc>> {
+    let digits = |at: usize, n: usize| -> Option<u32> {
+        b.get(at..at + n)?
+            .iter()
+            .try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+    };
+    let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if b.len() < 20 || b.last() != Some(&b'Z') || punctuation.iter().any(|&(at, c)| b[at] != c) {
+        return None;
+    }
+    let nanos = match &b[19..b.len() - 1] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            digits(20, fraction.len())? * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(digits(0, 4)? as i32, digits(5, 2)?, digits(8, 2)?)?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(digits(11, 2)?, digits(14, 2)?, digits(17, 2)?, nanos)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// A JSON string, borrowed unless it had escapes to undo.
@@ -164,8 +205,41 @@ mod tests {
             }
         }
         let p: PostRef = serde_json::from_str(r#"{"network":"x","id":"9","text":"plain","lang":"e\u006e"}"#).unwrap();
+        assert!(p.created_at.is_none());
         assert!(matches!(p.text.0, Cow::Borrowed("plain")));
         assert!(matches!(p.id.0, Cow::Borrowed("9")));
         assert_eq!(p.lang.map(|l| l.0), Some(Cow::Owned("en".to_string())));
+    }
+
+    #[test]
+    fn timestamps_read_as_chrono_reads_them() {
+        for t in [
+            "2026-11-20T10:00:00Z",
+            "2026-11-20T10:00:00.5Z",
+            "2026-11-20T10:00:00.123456789Z",
+            "2026-11-20T10:00:00.1234567891Z",
+            "2024-02-29T23:59:59Z",
+            "2026-02-29T10:00:00Z",
+            "2026-11-20T24:00:00Z",
+            "2026-11-20T23:59:60Z",
+            "2026-11-20T10:00:00+02:00",
+            "2026-11-20t10:00:00z",
+            "2026-11-20 10:00:00Z",
+            "2026-11-20T10:00:00.Z",
+            "2026-13-20T10:00:00Z",
+            "2026-11-20T10:00Z",
+            "+2026-11-20T10:00:00Z",
+            "2026-1a-20T10:00:00Z",
+            "",
+        ] {
+            let line = format!(r#"{{"network":"x","id":"1","text":"hi","created_at":"{t}"}}"#);
+            let owned = serde_json::from_str::<Post>(&line).map(|p| p.created_at);
+            let borrowed = serde_json::from_str::<PostRef>(&line).map(|p| p.created_at);
+            match (owned, borrowed) {
+                (Ok(o), Ok(b)) => assert_eq!(o, b, "{t}"),
+                (Err(_), Err(_)) => {}
+                (o, b) => panic!("{t}: {o:?} vs {b:?}"),
+            }
+        }
     }
 }

@@ -54,9 +54,9 @@ impl Prefilter {
         open_lens.dedup();
         let head = open_lens.first().copied().unwrap_or(0);
         let mut open_heads = Bits::new();
-        open.keys().for_each(|k| open_heads.insert(&k[..head]));
+        open.keys().for_each(|k| open_heads.insert(Sketch::of(&k[..head])));
         let mut exact_bits = Bits::new();
-        exact.keys().for_each(|k| exact_bits.insert(k));
+        exact.keys().for_each(|k| exact_bits.insert(Sketch::of(k)));
         Prefilter {
             exact_bits,
             exact: freeze(exact),
@@ -74,9 +74,10 @@ impl Prefilter {
         let found_before = out.len();
         let texts = [(hay.title.unwrap_or(""), hay.title_words), (hay.text, hay.text_words)];
         for (text, words) in texts {
+            let text = text.as_bytes();
             for edges in words.chunks_exact(2) {
-                if let Some(word) = text.as_bytes().get(edges[0]..edges[1]) {
-                    self.look_up(word, out);
+                if let Some(word) = text.get(edges[0]..edges[1]) {
+                    self.look_up(text, edges[0], word, out);
                 }
             }
         }
@@ -86,8 +87,9 @@ impl Prefilter {
         }
     }
 
-    fn look_up(&self, word: &[u8], out: &mut Vec<u32>) {
-        if self.exact_bits.contains(word) {
+    /// Looks up `word`, found at `at` in `text`.
+    fn look_up(&self, text: &[u8], at: usize, word: &[u8], out: &mut Vec<u32>) {
+        if self.exact_bits.contains(Sketch::in_text(text, at, word)) {
             if let Some(brands) = self.exact.get(word) {
                 out.extend_from_slice(brands);
             }
@@ -95,7 +97,7 @@ impl Prefilter {
         let Some(&head) = self.open_lens.first() else {
             return;
         };
-        if word.len() < head || !self.open_heads.contains(&word[..head]) {
+        if word.len() < head || !self.open_heads.contains(Sketch::in_text(text, at, &word[..head])) {
             return;
         }
         for &len in self.open_lens.iter().take_while(|&&len| len <= word.len()) {
@@ -110,8 +112,8 @@ fn freeze(map: FxHashMap<Box<[u8]>, Vec<u32>>) -> FxHashMap<Box<[u8]>, Box<[u32]
     map.into_iter().map(|(k, v)| (k, v.into_boxed_slice())).collect()
 }
 
-/// A one-hash Bloom filter over byte strings: `contains` may say yes wrongly (about 5% of words
-/// with 10,000 keys), never no wrongly.
+/// A one-hash Bloom filter over byte strings, by their [`Sketch`]: `contains` may say yes
+/// wrongly (about 5% of words with 10,000 keys), never no wrongly.
 struct Bits {
     words: Box<[u64]>,
 }
@@ -125,28 +127,78 @@ impl Bits {
         }
     }
 
-    fn insert(&mut self, s: &[u8]) {
-        let bit = Self::bit(s);
+    fn insert(&mut self, s: Sketch) {
+        let bit = s.bit();
         self.words[bit >> 6] |= 1 << (bit & 63);
     }
 
-    fn contains(&self, s: &[u8]) -> bool {
-        let bit = Self::bit(s);
+    fn contains(&self, s: Sketch) -> bool {
+        let bit = s.bit();
         self.words[bit >> 6] & (1 << (bit & 63)) != 0
     }
+}
 
-    /// A hash of the length and the first and last (up to) 8 bytes: cheap, and enough to tell
-    /// words apart that are not keys.
-    fn bit(s: &[u8]) -> usize {
+/// A byte string's length and its first and last (up to) 8 bytes, as little-endian words
+/// (zero-filled when shorter): cheap, and enough to tell apart words that are not keys.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Sketch {
+    first: u64,
+    last: u64,
+    len: usize,
+}
+
+impl Sketch {
+    fn of(s: &[u8]) -> Sketch {
         let (first, last) = match (s.first_chunk::<8>(), s.last_chunk::<8>()) {
             (Some(first), Some(last)) => (u64::from_le_bytes(*first), u64::from_le_bytes(*last)),
             _ => {
-                // Shorter than 8 bytes: pack them, without a round trip through memory.
-                let packed = s.iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b));
-                (packed, 0)
+                let mut padded = [0u8; 8];
+                padded[..s.len()].copy_from_slice(s);
+                (u64::from_le_bytes(padded), 0)
             }
         };
-        let h = first ^ last.rotate_left(29) ^ s.len() as u64;
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Self::LOG2_BITS)) as usize
+        Sketch {
+            first,
+            last,
+            len: s.len(),
+        }
+    }
+
+    /// `Sketch::of(word)` for `word` found at `at` in `text`: a short word's bytes are read as
+    /// one word from the text and the bytes past it masked off, instead of one at a time.
+    fn in_text(text: &[u8], at: usize, word: &[u8]) -> Sketch {
+        match text.get(at..at + 8) {
+            Some(eight) if word.len() < 8 => {
+                let bytes = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+                Sketch {
+                    first: bytes & ((1u64 << (8 * word.len())) - 1),
+                    last: 0,
+                    len: word.len(),
+                }
+            }
+            _ => Sketch::of(word),
+        }
+    }
+
+    fn bit(self) -> usize {
+        let h = self.first ^ self.last.rotate_left(29) ^ self.len as u64;
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - Bits::LOG2_BITS)) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sketch;
+
+    #[test]
+    fn a_word_read_in_its_text_has_the_sketch_of_the_word_alone() {
+        let text = b"a acme acmecloud x_y_z_longer tail";
+        let mut at = 0;
+        for word in text.split(|b| *b == b' ') {
+            for len in 0..=word.len() {
+                assert_eq!(Sketch::in_text(text, at, &word[..len]), Sketch::of(&word[..len]));
+            }
+            at += word.len() + 1;
+        }
     }
 }

@@ -473,7 +473,25 @@ fn folding_finds_the_words_of_the_folded_text() {
         "İstanbul ẞ ǅ Ⅻ",
         "mixed café東京 ACME 🚀ÉCOLE σοφίαΣ",
         "Ωmega-ω",
-    ] {
+        "Seven_7 EIGHT_8! nine99999 a_b-c.d/e:f@g#h[i]j`k{l}m~n^o\\p\"q'r",
+        "ABCDEFGH",
+        "abcdefg",
+        "abcdefghi",
+        "       x",
+        "x       ",
+        "_______ _",
+        "aé",
+        "éa",
+        "a\u{80}b",
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_/:@[`{\x7f\t\n",
+    ]
+    .into_iter()
+    .map(String::from)
+    // Every ASCII byte between two letters and at either end, across chunk edges.
+    .chain((0u8..128).map(|b| format!("ab{}cdefg{}", b as char, b as char)))
+    .chain((0u8..128).map(|b| format!("{}bcdefgh", b as char)))
+    {
+        let s = s.as_str();
         let folded = fold(s);
         // Reference: the maximal runs of word chars, char by char.
         let mut want = Vec::new();
@@ -492,5 +510,29 @@ fn folding_finds_the_words_of_the_folded_text() {
         fold_words_into(s, &mut out, &mut bounds);
         assert_eq!(out, folded, "{s:?}");
         assert_eq!(bounds, want, "{s:?}");
+    }
+}
+
+#[test]
+fn every_char_folds_and_counts_as_a_word_char_as_the_standard_library_says() {
+    use super::fold::{fold, fold_words_into, is_word_char};
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let (mut out, mut bounds) = (String::new(), Vec::new());
+    // The Basic Multilingual Plane (the table) and the plane after it (the slow path).
+    for c in (0..0x2_0000u32).filter_map(char::from_u32) {
+        assert_eq!(is_word_char(c), is_word(c), "{c:?}");
+        let s = format!("a{c}");
+        out.clear();
+        fold_words_into(&s, &mut out, &mut bounds);
+        let folded = fold(&s);
+        assert_eq!(out, folded, "{c:?}");
+        // The maximal runs of word chars of the folded text.
+        let mut runs = Vec::new();
+        for (i, l) in folded.char_indices().chain([(folded.len(), ' ')]) {
+            if is_word(l) != (runs.len() % 2 == 1) {
+                runs.push(i);
+            }
+        }
+        assert_eq!(bounds, runs, "{c:?}");
     }
 }
