@@ -431,3 +431,40 @@ async fn talkback_run_works_against_a_fake_slack_as_a_real_install_would() {
         .unwrap();
     assert!(exit.success(), "graceful stop exits 0: {exit:?}");
 }
+
+/// An app token Slack refuses stops `run` with exit 1 and Slack's reason, as the README says,
+/// instead of a bot that listens for commands that never come.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_app_token_stops_run_with_exit_1() {
+    let fake = FakeSlack::start().await;
+    fake.error_next("apps.connections.open", "invalid_auth");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("posts.jsonl"), post_line("7", "acme hosting question")).unwrap();
+    let text = format!(
+        "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\nchannel = \"alerts\"\n\n\
+         [[sources]]\nkind = \"replay\"\npath = \"posts.jsonl\"\n\n[channels.alerts]\nslack = \"C0ALERTS\"\n\n\
+         [chat.slack]\napi_url = \"{}\"\nbot_token_env = \"SLACK_BOT_TOKEN\"\napp_token_env = \"SLACK_APP_TOKEN\"\n",
+        fake.api_url
+    );
+    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
+        .args(["run", "--config"])
+        .arg(dir.path())
+        .env("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
+        .env("SLACK_APP_TOKEN", "xapp-test-app-token")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Socket Mode") && err.contains("invalid_auth"), "{err}");
+    assert!(!err.contains("xapp-test-app-token"), "{err}");
+    assert_eq!(fake.calls("apps.connections.open").len(), 1);
+}

@@ -1,7 +1,7 @@
 //! Soak: one million mentions through the real pipeline and retention, with nothing lost and
 //! memory flat.
 //!
-//! Run (release; about 5 minutes on 2 cores, see `scripts/soak`):
+//! Run (release; about 3 minutes on 2 cores, see `scripts/soak`):
 //!
 //! ```text
 //! cargo test --release --test soak -- --ignored --nocapture
@@ -41,7 +41,7 @@
 //! Printed: the RSS series, throughput (mentions/s over the feed), the store's size on disk and
 //! the run time. Knobs (environment), for a quicker look: `SOAK_MENTIONS` (default 1,000,000;
 //! the memory check needs at least 400,000), `SOAK_DIR` the folder the temporary store goes in
-//! (default the system's temporary folder; a million mentions take about 4.6 GB of disk),
+//! (default the system's temporary folder; the store stays under 1 GB with retention),
 //! `SOAK_CACHE_MB` sets `[store] cache_mb` (default: the config's default).
 //!
 //! Deterministic: a fixed seed, one feeder, a manual clock; the real clock is read only to
@@ -558,7 +558,7 @@ struct Tally {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a soak of about 5 minutes in release: cargo test --release --test soak -- --ignored --nocapture"]
+#[ignore = "a soak of about 3 minutes in release: cargo test --release --test soak -- --ignored --nocapture"]
 async fn a_million_mentions_with_memory_flat() {
     let target: u64 = std::env::var("SOAK_MENTIONS")
         .ok()

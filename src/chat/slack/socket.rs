@@ -66,11 +66,25 @@ pub struct SocketMode {
 
 impl SocketMode {
     /// Connects with the app-level token (`apps.connections.open`) and starts listening.
+    ///
+    /// A token Slack refuses is an error here: slack-morphism would only log the refusal and
+    /// ask again forever, and `run` would listen for commands that never come. Slack being
+    /// unreachable is not: the listener keeps trying, as it does when a connection drops.
     pub async fn start(
         client: Arc<Client>,
         app_token: &SecretString,
         inbound: Arc<SlackInbound>,
     ) -> Result<SocketMode, SlackClientError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_string()));
+        let check = client.open_session(&token);
+        match check
+            .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
+            .await
+        {
+            Ok(_) => {}
+            Err(refused @ SlackClientError::ApiError(_)) => return Err(refused),
+            Err(e) => tracing::warn!(error = %e, "Slack Socket Mode: Slack is not answering yet; still trying"),
+        }
         let callbacks = SlackSocketModeListenerCallbacks::new()
             .with_command_events(on_command)
             .with_interaction_events(on_interaction);
@@ -80,7 +94,6 @@ impl SocketMode {
                 .with_user_state(inbound),
         );
         let listener = SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), env, callbacks);
-        let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_string()));
         listener.listen_for(&token).await?;
         listener.start().await;
         Ok(SocketMode { listener })
