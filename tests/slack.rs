@@ -393,25 +393,14 @@ async fn a_burst_is_grouped_429s_are_honoured_and_nothing_is_lost_while_slack_is
 async fn talkback_run_works_against_a_fake_slack_as_a_real_install_would() {
     let fake = FakeSlack::start().await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("posts.jsonl"), post_line("7", "acme hosting question")).unwrap();
-    let text = format!(
-        "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\nchannel = \"alerts\"\n\n\
-         [[sources]]\nkind = \"replay\"\npath = \"posts.jsonl\"\n\n[channels.alerts]\nslack = \"C0ALERTS\"\n\n\
-         [team]\nrepliers = [\"slack:{REPLIER}\"]\n\n[chat.slack]\napi_url = \"{}\"\nbot_token_env = \"SLACK_BOT_TOKEN\"\n\
-         app_token_env = \"SLACK_APP_TOKEN\"\n",
-        fake.api_url
-    );
-    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
-        .args(["run", "--config"])
-        .arg(dir.path())
-        .env("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
-        .env("SLACK_APP_TOKEN", "xapp-test-app-token")
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = run_in(
+        dir.path(),
+        &fake,
+        &format!("[team]\nrepliers = [\"slack:{REPLIER}\"]\n"),
+    )
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     let posted = fake.wait_calls("chat.postMessage", 1).await;
     assert!(posted[0]["text"].as_str().unwrap().contains("#1 Acme"));
     fake.send_envelope(command("r1", REPLIER, "reply 1 Thanks for asking!"))
@@ -440,21 +429,7 @@ async fn a_refused_app_token_stops_run_with_exit_1() {
     let fake = FakeSlack::start().await;
     fake.error_next("apps.connections.open", "invalid_auth");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("posts.jsonl"), post_line("7", "acme hosting question")).unwrap();
-    let text = format!(
-        "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\nchannel = \"alerts\"\n\n\
-         [[sources]]\nkind = \"replay\"\npath = \"posts.jsonl\"\n\n[channels.alerts]\nslack = \"C0ALERTS\"\n\n\
-         [chat.slack]\napi_url = \"{}\"\nbot_token_env = \"SLACK_BOT_TOKEN\"\napp_token_env = \"SLACK_APP_TOKEN\"\n",
-        fake.api_url
-    );
-    std::fs::write(dir.path().join("talkback.toml"), text).unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"))
-        .args(["run", "--config"])
-        .arg(dir.path())
-        .env("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
-        .env("SLACK_APP_TOKEN", "xapp-test-app-token")
-        .env("RUST_LOG", "warn")
-        .stdin(std::process::Stdio::null())
+    let child = run_in(dir.path(), &fake, "")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -467,4 +442,27 @@ async fn a_refused_app_token_stops_run_with_exit_1() {
     assert!(err.contains("Socket Mode") && err.contains("invalid_auth"), "{err}");
     assert!(!err.contains("xapp-test-app-token"), "{err}");
     assert_eq!(fake.calls("apps.connections.open").len(), 1);
+}
+
+/// `talkback run` in `dir` against `fake` in Socket Mode, with one post of Acme to replay and
+/// `extra` config; stdout and stderr are the caller's to set.
+fn run_in(dir: &std::path::Path, fake: &FakeSlack, extra: &str) -> std::process::Command {
+    std::fs::write(dir.join("posts.jsonl"), post_line("7", "acme hosting question")).unwrap();
+    let text = format!(
+        "[store]\npath = \"store\"\n\n[[brands]]\nname = \"Acme\"\nquery = \"acme\"\nchannel = \"alerts\"\n\n\
+         [[sources]]\nkind = \"replay\"\npath = \"posts.jsonl\"\n\n[channels.alerts]\nslack = \"C0ALERTS\"\n\n\
+         {extra}\n[chat.slack]\napi_url = \"{}\"\nbot_token_env = \"SLACK_BOT_TOKEN\"\n\
+         app_token_env = \"SLACK_APP_TOKEN\"\n",
+        fake.api_url
+    );
+    std::fs::write(dir.join("talkback.toml"), text).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_talkback"));
+    command
+        .args(["run", "--config"])
+        .arg(dir)
+        .env("SLACK_BOT_TOKEN", "xoxb-test-bot-token")
+        .env("SLACK_APP_TOKEN", "xapp-test-app-token")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null());
+    command
 }
