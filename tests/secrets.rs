@@ -1074,14 +1074,14 @@ async fn slack_http(log: Option<&str>) {
     bot.out
         .line("the refused bot token", |l| l.contains("invalid_auth"))
         .await;
-    // slack-morphism's Socket Mode client logs the refused app token's answer itself.
+    // A refused app token stops run (exit 1) with Slack's answer.
     bot.out
         .line("the refused app token", |l| {
-            l.contains("WSS") && l.contains("invalid_auth")
+            l.contains("Socket Mode") && l.contains("invalid_auth")
         })
         .await;
-    let (status, printed) = bot.stop().await;
-    assert!(status.success(), "{status:?}\n{printed}");
+    let (status, printed) = bot.exit().await;
+    assert_eq!(status.code(), Some(1), "{printed}");
     assert_no_leak("run with refused Slack tokens", &printed, SECRETS);
 }
 

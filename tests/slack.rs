@@ -444,6 +444,40 @@ async fn a_refused_app_token_stops_run_with_exit_1() {
     assert_eq!(fake.calls("apps.connections.open").len(), 1);
 }
 
+/// A pending alert at start makes talkback read the channel's history first (an alert a crash
+/// left unrecorded is adopted, not posted twice). When Slack refuses that for good (here the
+/// channel is unknown to `conversations.history`), the alerts still go out.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_go_out_when_the_channel_history_cannot_be_read() {
+    let fake = FakeSlack::start().await;
+    // As real Slack answers for a channel it does not know, every time.
+    for _ in 0..5 {
+        fake.error_next("conversations.history", "channel_not_found");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // Left pending by an earlier run.
+        let store = talkback::store::Store::open(&dir.path().join("store")).unwrap();
+        let post: talkback::domain::Post = serde_json::from_str(&post_line("6", "acme is down for me too")).unwrap();
+        store
+            .insert_mention("Acme", &post, None, false, chrono::Utc::now())
+            .unwrap();
+        store.flush().await.unwrap();
+    }
+    let mut child = run_in(dir.path(), &fake, "")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let posted = fake.wait_calls("chat.postMessage", 2).await;
+    let texts: Vec<&str> = posted.iter().filter_map(|p| p["text"].as_str()).collect();
+    assert!(texts.iter().any(|t| t.contains("#1 Acme")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("#2 Acme")), "{texts:?}");
+    assert_eq!(fake.calls("conversations.history").len(), 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// `talkback run` in `dir` against `fake` in Socket Mode, with one post of Acme to replay and
 /// `extra` config; stdout and stderr are the caller's to set.
 fn run_in(dir: &std::path::Path, fake: &FakeSlack, extra: &str) -> std::process::Command {

@@ -224,7 +224,18 @@ impl Dispatcher {
         channels.dedup();
         let mut adopted = 0;
         for to in channels {
-            for (id, msg) in self.chat.posted_alerts(to, since).await? {
+            let found = match self.chat.posted_alerts(to, since).await {
+                Ok(found) => found,
+                // Refused for good (a channel given by name where an ID is needed, a missing
+                // scope or permission): alerts must not wait for what will never come.
+                Err(ChatError::Rejected(why)) => {
+                    tracing::warn!(channel = %to.0, %why,
+                        "cannot read the channel's history, so an alert posted just before a crash may be posted again");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for (id, msg) in found {
                 if waiting.remove(&id) {
                     self.store.mark_alerted(id, msg)?;
                     adopted += 1;
