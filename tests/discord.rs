@@ -859,3 +859,40 @@ async fn the_longest_alerts_still_fit_discords_limits() {
     let why = embeds::reply_modal(&m, 2).unwrap_err();
     assert!(why.contains("/talkback reply 1 #2"), "{why}");
 }
+
+/// An alert posted just before a crash, whose message id the store never kept, is found in the
+/// channel at the next start and adopted: the mention is open on that message and nothing is
+/// posted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_posted_just_before_a_crash_is_adopted_not_posted_again() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &fake, None, "");
+    let store_path = cfg.store.path.clone();
+    let app = App::build(cfg, &store_path, Arc::new(SystemClock), console::stdout()).unwrap();
+    let post: talkback::domain::Post = serde_json::from_str(&post_line("41", "mastodon", "is acme down?")).unwrap();
+    let talkback::store::Ingested::New(m) = app
+        .store
+        .insert_mention("Acme", &post, None, false, chrono::Utc::now())
+        .unwrap()
+    else {
+        panic!("a new mention");
+    };
+    // Posted by the process that then died, so the store still has it pending; some chatter
+    // in the channel after it.
+    let to = talkback::chat::ChannelRef(CHANNEL_ID.to_string());
+    let posted = app.chat.post_alert(&to, &m).await.unwrap();
+    app.chat.say(&to, "someone else's message").await.unwrap();
+    assert_eq!(app.store.pending_alerts().unwrap().len(), 1);
+
+    let dispatcher = app.dispatcher();
+    assert_eq!(dispatcher.adopt_posted().await.unwrap(), 1);
+    let adopted = app.store.mention(m.id).unwrap();
+    assert_eq!(adopted.state, talkback::store::MentionState::Open);
+    assert_eq!(adopted.alert.as_ref().map(|a| a.id.as_str()), Some(posted.id.as_str()));
+    assert_eq!(dispatcher.post_pending().await.unwrap(), 0, "nothing posted twice");
+    let messages = format!("/channels/{CHANNEL_ID}/messages");
+    let alerts = fake.calls_to("POST", &messages);
+    assert_eq!(alerts.iter().filter(|c| !custom_ids(&c.body).is_empty()).count(), 1);
+    assert_eq!(fake.calls_to("GET", &messages).len(), 1);
+}

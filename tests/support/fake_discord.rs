@@ -52,6 +52,8 @@ struct Inner {
     next_id: u64,
     /// Message ids talkback posted (a thread on one has the same id).
     messages: HashSet<String>,
+    /// Every message posted, as `GET /channels/{id}/messages` shows it, oldest first.
+    posted: Vec<Value>,
     threads: HashSet<String>,
     threads_forbidden: bool,
     failures: VecDeque<Failure>,
@@ -204,6 +206,28 @@ fn message_object(id: &str, channel: &str, sent: &Value) -> Value {
            "edited_timestamp": null})
 }
 
+/// A channel's messages as Discord lists them: newest first, at most `limit` (50 by default,
+/// 100 at most), only those older than `before` when given.
+fn history(posted: &[Value], channel: &str, query: &str) -> Value {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .map(str::to_string)
+    };
+    let limit = param("limit").and_then(|l| l.parse().ok()).unwrap_or(50usize).min(100);
+    let before: Option<u64> = param("before").and_then(|b| b.parse().ok());
+    let id = |m: &Value| m["id"].as_str().and_then(|i| i.parse::<u64>().ok()).unwrap_or(0);
+    let page: Vec<Value> = posted
+        .iter()
+        .rev()
+        .filter(|m| m["channel_id"] == channel && before.is_none_or(|b| id(m) < b))
+        .take(limit)
+        .cloned()
+        .collect();
+    Value::Array(page)
+}
+
 /// `payload_json` and the first file of a multipart body.
 fn multipart(body: &[u8]) -> (Value, Option<Vec<u8>>) {
     let text = String::from_utf8_lossy(body);
@@ -259,7 +283,14 @@ async fn api(State(f): State<FakeDiscord>, method: Method, uri: Uri, headers: He
         auth,
         at: Instant::now(),
     });
-    let res = route(&mut inner, &f.api_url, method.as_str(), &path, &sent);
+    let res = route(
+        &mut inner,
+        &f.api_url,
+        method.as_str(),
+        &path,
+        uri.query().unwrap_or(""),
+        &sent,
+    );
     drop(inner);
     f.touch();
     res
@@ -297,7 +328,7 @@ fn invalid_message(sent: &Value) -> Option<String> {
     (total > 6000).then(|| format!("embeds: {total} characters in all, more than 6000"))
 }
 
-fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Value) -> Response {
+fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, query: &str, sent: &Value) -> Response {
     if let Some(i) = inner
         .failures
         .iter()
@@ -360,9 +391,22 @@ fn route(inner: &mut Inner, api_url: &str, method: &str, path: &str, sent: &Valu
             inner.next_id += 1;
             let id = inner.next_id.to_string();
             inner.messages.insert(id.clone());
-            ok(message_object(&id, channel, sent))
+            let mut message = message_object(&id, channel, sent);
+            message["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
+            inner.posted.push(message.clone());
+            ok(message)
         }
-        ("PATCH", ["channels", channel, "messages", id]) => ok(message_object(id, channel, sent)),
+        ("GET", ["channels", channel, "messages"]) => ok(history(&inner.posted, channel, query)),
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            if let Some(m) = inner.posted.iter_mut().find(|m| m["id"] == *id) {
+                for key in ["content", "embeds", "components"] {
+                    if let Some(v) = sent.get(key) {
+                        m[key] = v.clone();
+                    }
+                }
+            }
+            ok(message_object(id, channel, sent))
+        }
         ("POST", ["channels", channel, "messages", id, "threads"]) => {
             if inner.threads.contains(*id) {
                 let body = json!({"code": 160004, "message": "A thread has already been created for this message"});

@@ -96,7 +96,7 @@ fn user(id: impl std::fmt::Display) -> ChatUser {
 }
 
 /// `talkback:claim:42` → `("claim", 42, None)`; `talkback:reply:42:2` → `("reply", 42, Some("2"))`.
-fn parse_custom_id(custom_id: &str) -> Option<(&str, MentionId, Option<&str>)> {
+pub(super) fn parse_custom_id(custom_id: &str) -> Option<(&str, MentionId, Option<&str>)> {
     let mut parts = custom_id.splitn(4, ':');
     if parts.next()? != PREFIX {
         return None;

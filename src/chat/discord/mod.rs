@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod embeds;
 pub mod gateway;
+mod history;
 pub mod http;
 pub mod inbound;
 pub mod rest;
@@ -226,6 +227,14 @@ impl ChatAdapter for DiscordChat {
             id: created.id,
             group: Vec::new(),
         })
+    }
+
+    async fn posted_alerts(
+        &self,
+        to: &ChannelRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(crate::domain::MentionId, MessageRef)>, ChatError> {
+        self.alerts_since(&to.0, since).await
     }
 
     async fn update_alert(&self, msg: &MessageRef, mentions: &[Mention]) -> Result<(), ChatError> {

@@ -26,6 +26,8 @@ pub enum Body {
     Empty,
     Json(Vec<u8>),
     Multipart(Multipart),
+    /// No body: these query parameters (a GET's `limit`, `before`).
+    Query(Vec<(&'static str, String)>),
 }
 
 impl Body {
@@ -174,6 +176,7 @@ impl Rest {
             Body::Empty => req,
             Body::Json(b) => req.body(Some(b)),
             Body::Multipart(m) => req.multipart(Some(m)),
+            Body::Query(q) => req.params(Some(q)),
         };
         let built = req
             .build(&self.client, self.auth.expose_secret(), Some(&self.api_url))
