@@ -465,17 +465,29 @@ async fn alerts_go_out_when_the_channel_history_cannot_be_read() {
             .unwrap();
         store.flush().await.unwrap();
     }
-    let mut child = run_in(dir.path(), &fake, "")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let posted = fake.wait_calls("chat.postMessage", 2).await;
-    let texts: Vec<&str> = posted.iter().filter_map(|p| p["text"].as_str()).collect();
-    assert!(texts.iter().any(|t| t.contains("#1 Acme")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.contains("#2 Acme")), "{texts:?}");
+    let _child = KillOnDrop(
+        run_in(dir.path(), &fake, "")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Both alerts out, alone or grouped in one message: each shows its mention's block.
+    fake.until(|f| {
+        let posted = serde_json::to_string(&f.calls("chat.postMessage")).unwrap();
+        (posted.contains("mention:1") && posted.contains("mention:2")).then_some(())
+    })
+    .await;
     assert_eq!(fake.calls("conversations.history").len(), 1);
-    child.kill().unwrap();
-    child.wait().unwrap();
+}
+
+/// A child process that is killed when the test ends, also when it fails.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// `talkback run` in `dir` against `fake` in Socket Mode, with one post of Acme to replay and
