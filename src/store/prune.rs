@@ -119,47 +119,55 @@ impl Store {
     /// Sent or failed replies finished before `cutoff`. Pending ones stay, however old: they
     /// are a reply somebody asked for that has not gone out.
     fn prune_outbox(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut n = 0;
-        for entry in self.inner.outbox.iter() {
-            let (key, value) = entry?;
-            let e: OutboxEntry = decode("outbox entry", &value)?;
-            let finished = match &e.state {
+        remove_older(
+            &self.inner.outbox,
+            "outbox entry",
+            cutoff,
+            false,
+            |e: &OutboxEntry| match &e.state {
                 OutboxState::Pending => None,
                 OutboxState::Sent { at, .. } | OutboxState::Failed { at, .. } => Some(*at),
-            };
-            if finished.is_some_and(|at| at < cutoff) {
-                self.inner.outbox.remove(key)?;
-                n += 1;
-            }
-        }
-        Ok(n)
+            },
+        )
     }
 
     /// Audit lines are in the order they were written: the old ones are at the front.
     fn prune_audit(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut n = 0;
-        for entry in self.inner.audit.iter() {
-            let (key, value) = entry?;
-            let e: AuditEntry = decode("audit entry", &value)?;
-            if e.at >= cutoff {
-                break;
-            }
-            self.inner.audit.remove(key)?;
-            n += 1;
-        }
-        Ok(n)
+        remove_older(&self.inner.audit, "audit entry", cutoff, true, |e: &AuditEntry| {
+            Some(e.at)
+        })
     }
 
     fn prune_activity(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut n = 0;
-        for entry in self.inner.activity.iter() {
-            let (key, value) = entry?;
-            let e: ActivityEntry = decode("activity entry", &value)?;
-            if e.at < cutoff {
-                self.inner.activity.remove(key)?;
-                n += 1;
-            }
-        }
-        Ok(n)
+        remove_older(
+            &self.inner.activity,
+            "activity entry",
+            cutoff,
+            false,
+            |e: &ActivityEntry| Some(e.at),
+        )
     }
+}
+
+/// Removes the records of `tree` whose time (`at`; `None` keeps it) is before `cutoff`; when
+/// `in_time_order`, the scan stops at the first record that is not. Returns how many went.
+fn remove_older<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    what: &str,
+    cutoff: DateTime<Utc>,
+    in_time_order: bool,
+    at: impl Fn(&T) -> Option<DateTime<Utc>>,
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for entry in tree.iter() {
+        let (key, value) = entry?;
+        let old = at(&decode::<T>(what, &value)?).is_some_and(|t| t < cutoff);
+        if old {
+            tree.remove(key)?;
+            n += 1;
+        } else if in_time_order {
+            break;
+        }
+    }
+    Ok(n)
 }
